@@ -1,0 +1,146 @@
+// Env: everything dumpworks does to the file system and the clock goes through
+// here, so tests can swap in a fault-injecting or fake implementation
+// (see env/fault_env.h). Modelled on LevelDB's Env.
+//
+// Paths are plain POSIX paths. Every failure names the path in its message.
+// Thread-safety: Env::Default() and its files may be used from several threads;
+// a single file object is not synchronised.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "base/status.h"
+
+namespace dw {
+
+// A file read front to back.
+class SequentialFile {
+ public:
+  virtual ~SequentialFile() = default;
+  // Reads up to n bytes into buf; returns the count, 0 at end of file.
+  virtual Result<size_t> Read(char* buf, size_t n) = 0;
+  virtual Status Skip(uint64_t n) = 0;
+};
+
+// A file read at arbitrary offsets (pread). Safe for concurrent reads.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Reads up to n bytes at offset; returns the count (short only at end of file).
+  virtual Result<size_t> Read(uint64_t offset, char* buf, size_t n) const = 0;
+  virtual Result<uint64_t> Size() const = 0;
+};
+
+// A file written front to back.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual Status Append(std::string_view data) = 0;
+  virtual Status Flush() = 0;  // to the OS
+  virtual Status Sync() = 0;   // to the disk (fdatasync)
+  virtual Status Close() = 0;  // idempotent
+  virtual uint64_t Size() const = 0;  // bytes written so far (plus the size it had if opened for append)
+};
+
+enum class OpenMode {
+  kCreateExclusive,  // fail with AlreadyExists if the file exists
+  kTruncate,         // create or truncate
+  kAppend,           // create or append
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // The process-wide POSIX Env. Never deleted.
+  static Env* Default();
+
+  virtual Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) = 0;
+  virtual Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) = 0;
+  virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
+                                                                OpenMode mode) = 0;
+
+  virtual bool FileExists(const std::string& path) = 0;
+  virtual Result<uint64_t> GetFileSize(const std::string& path) = 0;
+  // Modification time in seconds since the epoch.
+  virtual Result<int64_t> GetFileMTime(const std::string& path) = 0;
+  // Names (not paths) of the entries of a directory, without "." and "..", sorted.
+  virtual Result<std::vector<std::string>> GetChildren(const std::string& dir) = 0;
+  virtual Status RemoveFile(const std::string& path) = 0;
+  // Removes a directory and everything below it. A missing directory is OK.
+  virtual Status RemoveTree(const std::string& path) = 0;
+  // Creates the directory and missing parents; an existing directory is OK.
+  virtual Status CreateDirs(const std::string& path) = 0;
+  // Renames atomically. With replace=false fails with AlreadyExists if `to` exists
+  // (renameat2 RENAME_NOREPLACE, or link+unlink where that is not supported).
+  virtual Status RenameFile(const std::string& from, const std::string& to, bool replace) = 0;
+  // fsyncs a directory, so that renames and creations in it are durable.
+  virtual Status SyncDir(const std::string& dir) = 0;
+  virtual Status CreateSymlink(const std::string& target, const std::string& link) = 0;
+  // Free bytes for unprivileged users on the file system holding path.
+  virtual Result<uint64_t> FreeSpace(const std::string& path) = 0;
+
+  // Wall clock, microseconds since the epoch.
+  virtual int64_t NowMicros() = 0;
+  // Monotonic clock, microseconds.
+  virtual int64_t MonotonicMicros() = 0;
+  virtual void SleepForMicros(int64_t micros) = 0;
+};
+
+// Forwards every call to another Env; derive from it to change a few calls
+// (fault injection, counting) and keep the rest.
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(Env* target) : target_(target) {}
+  Env* target() const { return target_; }
+
+  Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& p) override {
+    return target_->NewSequentialFile(p);
+  }
+  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& p) override {
+    return target_->NewRandomAccessFile(p);
+  }
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& p,
+                                                        OpenMode m) override {
+    return target_->NewWritableFile(p, m);
+  }
+  bool FileExists(const std::string& p) override { return target_->FileExists(p); }
+  Result<uint64_t> GetFileSize(const std::string& p) override { return target_->GetFileSize(p); }
+  Result<int64_t> GetFileMTime(const std::string& p) override { return target_->GetFileMTime(p); }
+  Result<std::vector<std::string>> GetChildren(const std::string& d) override {
+    return target_->GetChildren(d);
+  }
+  Status RemoveFile(const std::string& p) override { return target_->RemoveFile(p); }
+  Status RemoveTree(const std::string& p) override { return target_->RemoveTree(p); }
+  Status CreateDirs(const std::string& p) override { return target_->CreateDirs(p); }
+  Status RenameFile(const std::string& f, const std::string& t, bool r) override {
+    return target_->RenameFile(f, t, r);
+  }
+  Status SyncDir(const std::string& d) override { return target_->SyncDir(d); }
+  Status CreateSymlink(const std::string& t, const std::string& l) override {
+    return target_->CreateSymlink(t, l);
+  }
+  Result<uint64_t> FreeSpace(const std::string& p) override { return target_->FreeSpace(p); }
+  int64_t NowMicros() override { return target_->NowMicros(); }
+  int64_t MonotonicMicros() override { return target_->MonotonicMicros(); }
+  void SleepForMicros(int64_t m) override { target_->SleepForMicros(m); }
+
+ private:
+  Env* target_;
+};
+
+// Helpers built on Env.
+Result<std::string> ReadFileToString(Env* env, const std::string& path);
+// Writes `data` to path atomically: path + ".tmp.<pid>", fsync, rename, fsync dir.
+Status WriteFileAtomic(Env* env, const std::string& path, std::string_view data);
+std::string DirName(std::string_view path);
+std::string BaseName(std::string_view path);
+std::string JoinPath(std::string_view a, std::string_view b);
+
+}  // namespace dw
