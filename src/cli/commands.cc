@@ -17,6 +17,7 @@ int RunDump(int argc, char** argv);
 int RunVerify(int argc, char** argv);
 int RunTransfer(int argc, char** argv);
 int RunGenerate(int argc, char** argv);
+int RunXCompress(int argc, char** argv);
 
 namespace {
 
@@ -29,6 +30,7 @@ const Command kCommands[] = {
     {"transfer", "copy files, directories or a MariaDB backup from one host to many",
      RunTransfer},
     {"generate", "write a deterministic synthetic wiki as a MediaWiki XML dump", RunGenerate},
+    {"x-compress", "recompress a file through the stream layer (benchmarks)", RunXCompress, true},
 };
 
 size_t EditDistance(std::string_view a, std::string_view b) {
