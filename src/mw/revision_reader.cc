@@ -108,8 +108,9 @@ Status RevisionReader::Init() {
     // same pass instead of one query per text.
     sql += maria ? " LEFT JOIN {text} ON old_id = IF(content_address LIKE 'tt:%', "
                    "CAST(SUBSTRING(content_address, 4) AS UNSIGNED), NULL)"
-                 : " LEFT JOIN {text} ON old_id = (CASE WHEN substr(content_address, 1, 3) = "
-                   "'tt:' THEN CAST(substr(content_address, 4) AS INTEGER) ELSE NULL END)";
+                 : " LEFT JOIN {text} ON old_id = (CASE WHEN CAST(substr(content_address, 1, 3) "
+                   "AS BLOB) = x'74743a' THEN CAST(substr(content_address, 4) AS INTEGER) "
+                   "ELSE NULL END)";
   }
   sql += " WHERE page_id >= ? AND page_id < ?";
   if (q_.rev_start) sql += " AND rev_id >= " + std::to_string(*q_.rev_start);

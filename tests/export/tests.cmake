@@ -1,1 +1,2 @@
 dw_integration_test(export_conformance export/conformance.sh TIMEOUT 300 LABELS export)
+dw_integration_test(export_hostile export/hostile.sh TIMEOUT 300 LABELS export)
