@@ -1,4 +1,5 @@
 // dumpworks export: the dumpBackup.php of dumpworks (see docs/export.md).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -26,6 +27,16 @@ class TempFileSink final : public Sink {
  public:
   static Result<std::unique_ptr<TempFileSink>> Open(Env* env, const std::string& path,
                                                     bool overwrite) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      // A device or a pipe (/dev/null, /dev/stdout, a FIFO): written directly,
+      // never replaced by a rename.
+      DW_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path, OpenMode::kTruncate));
+      auto sink = std::unique_ptr<TempFileSink>(
+          new TempFileSink(env, path, std::string(), std::move(file), false));
+      sink->direct_ = true;
+      return sink;
+    }
     if (!overwrite && env->FileExists(path)) {
       return Status::AlreadyExists(path + ": exists (use --overwrite to replace it)");
     }
@@ -35,7 +46,7 @@ class TempFileSink final : public Sink {
         new TempFileSink(env, path, std::move(tmp), std::move(file), overwrite));
   }
   ~TempFileSink() override {
-    if (!published_) {
+    if (!published_ && !direct_) {
       (void)file_->Close();
       (void)env_->RemoveFile(tmp_);
     }
@@ -52,6 +63,7 @@ class TempFileSink final : public Sink {
   uint64_t BytesIn() const override { return bytes_; }
   Status Publish() {
     DW_RETURN_IF_ERROR(file_->Close());
+    if (direct_) return Status::OK();
     DW_RETURN_IF_ERROR(env_->RenameFile(tmp_, path_, overwrite_));
     published_ = true;
     return Status::OK();
@@ -70,6 +82,7 @@ class TempFileSink final : public Sink {
   std::unique_ptr<WritableFile> file_;
   bool overwrite_;
   bool published_ = false;
+  bool direct_ = false;
   uint64_t bytes_ = 0;
 };
 
