@@ -303,7 +303,7 @@ int RunExport(int argc, char** argv) {
       probe[i].sink = &dummy;
       probe[i].filters = (*specs)[i].filters;
     }
-    Status st = jobs::ValidateExportOptions(opt, probe);
+    Status st = jobs::ValidateExportOptions(opt, probe, &site);
     if (!st.ok()) {
       PrintError("export", st.message());
       return kExitUsage;

@@ -178,8 +178,8 @@ void AddProblem(ExportStats* stats, int64_t id, std::string reason) {
 
 }  // namespace
 
-Status ValidateExportOptions(const ExportOptions& options,
-                             const std::vector<ExportOutput>& outputs) {
+Status ValidateExportOptions(const ExportOptions& options, const std::vector<ExportOutput>& outputs,
+                             const mw::SiteInfo* site) {
   if (options.schema_version != "0.10" && options.schema_version != "0.11") {
     return Status::InvalidArgument("--schema-version '" + options.schema_version +
                                    "': supported versions are 0.10 and 0.11");
@@ -187,10 +187,8 @@ Status ValidateExportOptions(const ExportOptions& options,
   if (outputs.empty()) return Status::InvalidArgument("no output given");
   for (const auto& o : outputs) {
     if (o.sink == nullptr) return Status::InvalidArgument("an output has no sink");
-    auto f = ParseFilters(o.filters, nullptr);
-    if (!f.ok() && !f.status().message().starts_with("--filter: unrecognized namespace key")) {
-      return f.status();
-    }
+    auto f = ParseFilters(o.filters, site);
+    if (!f.ok()) return f.status();
     if (o.pages_per_unit < 0) return Status::InvalidArgument("pages per unit must be >= 0");
   }
   if (options.history == History::kLogs && options.stub) {
@@ -211,7 +209,7 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
   ExportStats local_stats;
   if (stats == nullptr) stats = &local_stats;
   *stats = ExportStats();
-  DW_RETURN_IF_ERROR(ValidateExportOptions(options, outputs));
+  DW_RETURN_IF_ERROR(ValidateExportOptions(options, outputs, &site));
 
   std::vector<OutputState> outs(outputs.size());
   for (size_t i = 0; i < outputs.size(); ++i) {
