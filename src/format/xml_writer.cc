@@ -5,6 +5,9 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mw/utfnormal.h"
 
@@ -89,7 +92,26 @@ void AppendXmlText(std::string* out, std::string_view s, bool quot) {
   const char* p = s.data();
   const char* end = p + s.size();
   const char* run = p;
+#if defined(__SSE2__)
+  const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
+  const __m128i qt = _mm_set1_epi8(quot ? '"' : '&');
+#endif
   for (; p < end; ++p) {
+#if defined(__SSE2__)
+    // Skip 16 bytes at a time while none needs escaping.
+    while (end - p >= 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_cmpeq_epi8(v, qt)));
+      int mask = _mm_movemask_epi8(m);
+      if (mask != 0) {
+        p += __builtin_ctz(static_cast<unsigned>(mask));
+        break;
+      }
+      p += 16;
+    }
+    if (p >= end) break;
+#endif
     unsigned char c = static_cast<unsigned char>(*p);
     if (!kTextSpecial[c]) continue;
     const char* rep;

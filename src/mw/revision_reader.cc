@@ -82,40 +82,51 @@ Status RevisionReader::Init() {
   DW_RETURN_IF_ERROR(LoadNameTable(conn_, "SELECT role_id, role_name FROM {slot_roles}", &roles_));
 
   const bool maria = conn_.backend() == db::Backend::kMariaDB;
-  std::string sql =
-      "SELECT page_id, page_namespace, page_title, page_is_redirect, page_latest, "
+  std::string meta =
+      "page_id, page_namespace, page_title, page_is_redirect, page_latest, "
       "rev_id, rev_parent_id, rev_timestamp, rev_minor_edit, rev_deleted, rev_sha1, "
       "actor_user, actor_name, comment_text, "
       "slot_role_id, slot_origin, content_model, content_size, content_sha1, content_address, ";
-  sql += has_redirect ? "rd_from, rd_namespace, rd_title, rd_interwiki" : "NULL, NULL, NULL, NULL";
-  if (q_.load_text) sql += ", old_id, old_flags, old_text";
-  sql += " FROM {page} JOIN {revision} ON rev_page = page_id";
-  if (q_.current) sql += " AND rev_id = page_latest";
+  meta += has_redirect ? "rd_from, rd_namespace, rd_title, rd_interwiki"
+                       : "NULL AS rd_from, NULL AS "
+                         "rd_namespace, NULL AS rd_title, NULL AS rd_interwiki";
+  std::string from = " FROM {page} JOIN {revision} ON rev_page = page_id";
+  if (q_.current) from += " AND rev_id = page_latest";
   if (has_temp) {
-    sql +=
+    from +=
         " LEFT JOIN {revision_comment_temp} ON revcomment_rev = rev_id"
         " JOIN {comment} ON comment_id = COALESCE(revcomment_comment_id, rev_comment_id)";
   } else {
-    sql += " JOIN {comment} ON comment_id = rev_comment_id";
+    from += " JOIN {comment} ON comment_id = rev_comment_id";
   }
-  sql +=
+  from +=
       " JOIN {actor} ON actor_id = rev_actor"
       " JOIN {slots} ON slot_revision_id = rev_id"
       " JOIN {content} ON content_id = slot_content_id";
-  if (has_redirect) sql += " LEFT JOIN {redirect} ON rd_from = page_id";
-  if (q_.load_text) {
+  if (has_redirect) from += " LEFT JOIN {redirect} ON rd_from = page_id";
+  std::string where = " WHERE page_id >= ? AND page_id < ?";
+  if (q_.rev_start) where += " AND rev_id >= " + std::to_string(*q_.rev_start);
+  if (q_.rev_end) where += " AND rev_id < " + std::to_string(*q_.rev_end);
+  const std::string order = " ORDER BY page_id, rev_id, slot_role_id";
+  std::string sql;
+  if (!q_.load_text) {
+    sql = "SELECT " + meta + from + where + order;
+  } else if (maria) {
     // Text rows are named by content_address "tt:<old_id>": join them in the
-    // same pass instead of one query per text.
-    sql += maria ? " LEFT JOIN {text} ON old_id = IF(content_address LIKE 'tt:%', "
-                   "CAST(SUBSTRING(content_address, 4) AS UNSIGNED), NULL)"
-                 : " LEFT JOIN {text} ON old_id = (CASE WHEN CAST(substr(content_address, 1, 3) "
-                   "AS BLOB) = x'74743a' THEN CAST(substr(content_address, 4) AS INTEGER) "
-                   "ELSE NULL END)";
+    // same pass instead of one query per text (InnoDB reads rows in index order).
+    sql = "SELECT " + meta + ", old_id, old_flags, old_text" + from +
+          " LEFT JOIN {text} ON old_id = IF(content_address LIKE 'tt:%', "
+          "CAST(SUBSTRING(content_address, 4) AS UNSIGNED), NULL)" +
+          where + order;
+  } else {
+    // SQLite sorts the metadata rows of a batch (no (rev_page, rev_id) index in
+    // MediaWiki's SQLite schema); the texts are joined after the sort, so they are
+    // never copied into the sorter. The co-routine keeps the inner order; Next()
+    // checks it.
+    sql = "SELECT r.*, old_id, old_flags, old_text FROM (SELECT " + meta + from + where + order +
+          ") AS r LEFT JOIN {text} ON old_id = (CASE WHEN CAST(substr(r.content_address, 1, 3) AS "
+          "BLOB) = x'74743a' THEN CAST(substr(r.content_address, 4) AS INTEGER) ELSE NULL END)";
   }
-  sql += " WHERE page_id >= ? AND page_id < ?";
-  if (q_.rev_start) sql += " AND rev_id >= " + std::to_string(*q_.rev_start);
-  if (q_.rev_end) sql += " AND rev_id < " + std::to_string(*q_.rev_end);
-  sql += " ORDER BY page_id, rev_id, slot_role_id";
   sql_ = conn_.Sql(sql);
 
   // Bounds of the page range.
@@ -238,7 +249,14 @@ Result<const RevisionData*> RevisionReader::Next() {
       cursor_.reset();
       break;
     }
-    if (cursor_->row().Int(kRevId) != rev_.rev_id) {
+    const db::Row& row = cursor_->row();
+    if (row.Int(kRevId) != rev_.rev_id) {
+      int64_t page = row.Int(kPageId);
+      if (page < rev_.page_id || (page == rev_.page_id && row.Int(kRevId) < rev_.rev_id)) {
+        return Status::Aborted(conn_.spec().Describe() + ": rows came out of order (revision " +
+                               std::to_string(row.Int(kRevId)) + " after " +
+                               std::to_string(rev_.rev_id) + ")");
+      }
       have_pending_row_ = true;
       break;
     }

@@ -5,6 +5,9 @@
 #include <unicode/utf8.h>
 
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <vector>
 
 namespace dw::mw {
@@ -175,23 +178,61 @@ std::string RepairUtf8(std::string_view s) {
   return out;
 }
 
+// Scans s for what cleanUp() could change. Returns true at the first C0
+// control (other than \t \n \r), invalid UTF-8 sequence or U+FFFE/U+FFFF;
+// sets *maybe_not_nfc if a code point >= U+0300 (the first one whose NFC quick
+// check is not "yes" or that combines) occurs.
+bool ScanForCleanUp(std::string_view s, bool* maybe_not_nfc) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+#if defined(__SSE2__)
+    // 16 bytes at a time while they are printable ASCII, \t, \n or \r.
+    const __m128i k20 = _mm_set1_epi8(0x20);
+    const __m128i k09 = _mm_set1_epi8(0x09);
+    const __m128i k0a = _mm_set1_epi8(0x0a);
+    const __m128i k0d = _mm_set1_epi8(0x0d);
+    while (i + 16 <= n) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too.
+      __m128i lt = _mm_cmplt_epi8(v, k20);
+      __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, k09), _mm_cmpeq_epi8(v, k0a)),
+                                _mm_cmpeq_epi8(v, k0d));
+      if (_mm_movemask_epi8(_mm_andnot_si128(ok, lt)) != 0) break;
+      i += 16;
+    }
+    if (i >= n) break;
+#endif
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      if (IsBadControl(c)) return true;
+      ++i;
+      continue;
+    }
+    int len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    if (len == 0 || c > 0xf4 || i + static_cast<size_t>(len) > n) return true;
+    for (int k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xc0) != 0x80) return true;
+    }
+    if (c == 0xe0 && p[i + 1] < 0xa0) return true;                                // overlong
+    if (c == 0xed && p[i + 1] >= 0xa0) return true;                               // surrogate
+    if (c == 0xf0 && p[i + 1] < 0x90) return true;                                // overlong
+    if (c == 0xf4 && p[i + 1] >= 0x90) return true;                               // > U+10FFFF
+    if (c == 0xef && p[i + 1] == 0xbf && (p[i + 2] & 0xfe) == 0xbe) return true;  // U+FFFE/F
+    // U+0300 = CC 80: anything from there on may need ICU's NFC check.
+    if (c >= 0xcc) *maybe_not_nfc = true;
+    i += static_cast<size_t>(len);
+  }
+  return false;
+}
+
 }  // namespace
 
 bool NeedsCleanUp(std::string_view s) {
-  bool high = false;
-  for (unsigned char c : s) {
-    if (c >= 0x80) {
-      high = true;
-    } else if (IsBadControl(c)) {
-      return true;
-    }
-  }
-  if (!high) return false;
-  if (!IsValidUtf8(s)) return true;
-  if (s.find("\xef\xbf\xbe") != std::string_view::npos ||
-      s.find("\xef\xbf\xbf") != std::string_view::npos)
-    return true;
-  return !IsNfc(s);
+  bool maybe_not_nfc = false;
+  if (ScanForCleanUp(s, &maybe_not_nfc)) return true;
+  return maybe_not_nfc && !IsNfc(s);
 }
 
 void CleanUp(std::string_view s, std::string* out) {
