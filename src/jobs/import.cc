@@ -106,56 +106,69 @@ class Importer : public format::XmlHandler {
            ImportObserver* observer, ImportStats* stats)
       : conn_(conn), name_(name), options_(options), observer_(observer), stats_(*stats) {}
 
+  // Expands {table} names and the text placeholder $T. MediaWiki stores strings
+  // as TEXT in SQLite and looks them up with text values; a blob never equals a
+  // text there, so string parameters are cast (MariaDB: binary columns, plain ?).
+  std::string Q(std::string_view tmpl) const {
+    std::string sql = conn_.Sql(tmpl);
+    const std::string_view text_param =
+        conn_.backend() == db::Backend::kSqlite ? "CAST(? AS TEXT)" : "?";
+    for (size_t pos = sql.find("$T"); pos != std::string::npos; pos = sql.find("$T", pos)) {
+      sql.replace(pos, 2, text_param);
+    }
+    return sql;
+  }
+
   Status Prepare() {
     auto prep = [&](std::unique_ptr<db::Statement>* out, std::string_view sql) -> Status {
-      DW_ASSIGN_OR_RETURN(*out, conn_.Prepare(conn_.Sql(sql)));
+      DW_ASSIGN_OR_RETURN(*out, conn_.Prepare(Q(sql)));
       return Status::OK();
     };
     DW_RETURN_IF_ERROR(
-        prep(&ins_text_, "INSERT INTO {text} (old_text, old_flags) VALUES (?, 'utf-8')"));
+        prep(&ins_text_, "INSERT INTO {text} (old_text, old_flags) VALUES ($T, 'utf-8')"));
     DW_RETURN_IF_ERROR(prep(&ins_content_,
                             "INSERT INTO {content} (content_size, content_sha1, content_model, "
-                            "content_address) VALUES (?, ?, ?, ?)"));
+                            "content_address) VALUES (?, $T, ?, $T)"));
     DW_RETURN_IF_ERROR(prep(&ins_slot_,
                             "INSERT INTO {slots} (slot_revision_id, slot_role_id, slot_content_id, "
                             "slot_origin) VALUES (?, ?, ?, ?)"));
     DW_RETURN_IF_ERROR(prep(&ins_rev_,
                             "INSERT INTO {revision} (rev_id, rev_page, rev_comment_id, rev_actor, "
                             "rev_timestamp, rev_minor_edit, rev_deleted, rev_len, rev_parent_id, "
-                            "rev_sha1) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?)"));
+                            "rev_sha1) VALUES (?, ?, 0, ?, $T, ?, ?, ?, ?, $T)"));
     DW_RETURN_IF_ERROR(prep(&ins_rct_,
                             "INSERT INTO {revision_comment_temp} (revcomment_rev, "
                             "revcomment_comment_id) VALUES (?, ?)"));
     DW_RETURN_IF_ERROR(prep(&ins_comment_,
                             "INSERT INTO {comment} (comment_hash, comment_text, comment_data) "
-                            "VALUES (?, ?, NULL)"));
+                            "VALUES (?, $T, NULL)"));
     DW_RETURN_IF_ERROR(
-        prep(&ins_actor_, "INSERT INTO {actor} (actor_user, actor_name) VALUES (?, ?)"));
+        prep(&ins_actor_, "INSERT INTO {actor} (actor_user, actor_name) VALUES (?, $T)"));
     DW_RETURN_IF_ERROR(
         prep(&ins_user_,
              "INSERT INTO {user} (user_id, user_name, user_real_name, user_password, "
              "user_newpassword, user_email, user_touched, user_token, "
-             "user_registration, user_editcount) VALUES (?, ?, '', '', '', '', ?, '', "
+             "user_registration, user_editcount) VALUES (?, $T, '', '', '', '', $T, '', "
              "NULL, 0)"));
     DW_RETURN_IF_ERROR(prep(&ins_ipc_,
                             "INSERT INTO {ip_changes} (ipc_rev_id, ipc_rev_timestamp, ipc_hex) "
-                            "VALUES (?, ?, ?)"));
+                            "VALUES (?, $T, $T)"));
     DW_RETURN_IF_ERROR(prep(&ins_page_,
                             "INSERT INTO {page} (page_id, page_namespace, page_title, "
                             "page_is_redirect, page_is_new, page_random, page_touched, "
                             "page_links_updated, page_latest, page_len, page_content_model, "
-                            "page_lang) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL)"));
+                            "page_lang) VALUES (?, ?, $T, ?, ?, ?, $T, NULL, ?, ?, $T, NULL)"));
     DW_RETURN_IF_ERROR(prep(&upd_page_,
                             "UPDATE {page} SET page_is_redirect = ?, page_is_new = 0, "
-                            "page_touched = ?, page_latest = ?, page_len = ?, "
-                            "page_content_model = ? WHERE page_id = ?"));
+                            "page_touched = $T, page_latest = ?, page_len = ?, "
+                            "page_content_model = $T WHERE page_id = ?"));
     DW_RETURN_IF_ERROR(prep(&del_redirect_, "DELETE FROM {redirect} WHERE rd_from = ?"));
     DW_RETURN_IF_ERROR(
         prep(&ins_redirect_,
              "INSERT INTO {redirect} (rd_from, rd_namespace, rd_title, rd_interwiki, "
-             "rd_fragment) VALUES (?, ?, ?, ?, ?)"));
-    DW_RETURN_IF_ERROR(prep(&ins_model_, "INSERT INTO {content_models} (model_name) VALUES (?)"));
-    DW_RETURN_IF_ERROR(prep(&ins_role_, "INSERT INTO {slot_roles} (role_name) VALUES (?)"));
+             "rd_fragment) VALUES (?, ?, $T, $T, $T)"));
+    DW_RETURN_IF_ERROR(prep(&ins_model_, "INSERT INTO {content_models} (model_name) VALUES ($T)"));
+    DW_RETURN_IF_ERROR(prep(&ins_role_, "INSERT INTO {slot_roles} (role_name) VALUES ($T)"));
     return LoadNameTables();
   }
 
@@ -216,10 +229,9 @@ class Importer : public format::XmlHandler {
       return Status::Corruption(fmt::format("{}: page '{}' has no <id>", name_, page.title));
     }
     // Same id?
-    DW_ASSIGN_OR_RETURN(auto cur,
-                        conn_.Query(conn_.Sql("SELECT page_namespace, page_title, "
-                                              "page_latest FROM {page} WHERE page_id = ?"),
-                                    std::vector<Value>{page.id}));
+    DW_ASSIGN_OR_RETURN(auto cur, conn_.Query(Q("SELECT page_namespace, page_title, "
+                                                "page_latest FROM {page} WHERE page_id = ?"),
+                                              std::vector<Value>{page.id}));
     DW_ASSIGN_OR_RETURN(bool found, cur->Next());
     if (found) {
       int ns = static_cast<int>(cur->row().Int(0));
@@ -234,8 +246,8 @@ class Importer : public format::XmlHandler {
         return Status::OK();
       }
       page_.exists = true;
-      DW_ASSIGN_OR_RETURN(auto lc, conn_.Query(conn_.Sql("SELECT rev_timestamp FROM {revision} "
-                                                         "WHERE rev_id = ?"),
+      DW_ASSIGN_OR_RETURN(auto lc, conn_.Query(Q("SELECT rev_timestamp FROM {revision} "
+                                                 "WHERE rev_id = ?"),
                                                std::vector<Value>{latest}));
       DW_ASSIGN_OR_RETURN(bool has, lc->Next());
       if (has) {
@@ -247,8 +259,8 @@ class Importer : public format::XmlHandler {
     cur.reset();
     // Same title, other id?
     DW_ASSIGN_OR_RETURN(auto tc,
-                        conn_.Query(conn_.Sql("SELECT page_id FROM {page} WHERE "
-                                              "page_namespace = ? AND page_title = ?"),
+                        conn_.Query(Q("SELECT page_id FROM {page} WHERE "
+                                      "page_namespace = ? AND page_title = $T"),
                                     std::vector<Value>{int64_t{page.ns}, Str(page_.title)}));
     DW_ASSIGN_OR_RETURN(bool clash, tc->Next());
     if (clash) {
@@ -425,7 +437,7 @@ class Importer : public format::XmlHandler {
   }
 
   Result<bool> RevisionExists(int64_t rev_id) {
-    DW_ASSIGN_OR_RETURN(auto c, conn_.Query(conn_.Sql("SELECT 1 FROM {revision} WHERE rev_id = ?"),
+    DW_ASSIGN_OR_RETURN(auto c, conn_.Query(Q("SELECT 1 FROM {revision} WHERE rev_id = ?"),
                                             std::vector<Value>{rev_id}));
     return c->Next();
   }
@@ -468,8 +480,8 @@ class Importer : public format::XmlHandler {
     auto it = actors_.find(name);
     if (it != actors_.end()) return it->second;
     if (actors_.size() >= kCacheMax) actors_.clear();
-    DW_ASSIGN_OR_RETURN(auto c, conn_.Query(conn_.Sql("SELECT actor_id, actor_user FROM {actor} "
-                                                      "WHERE actor_name = ?"),
+    DW_ASSIGN_OR_RETURN(auto c, conn_.Query(Q("SELECT actor_id, actor_user FROM {actor} "
+                                              "WHERE actor_name = $T"),
                                             std::vector<Value>{Str(name)}));
     DW_ASSIGN_OR_RETURN(bool found, c->Next());
     if (found) {
@@ -488,8 +500,8 @@ class Importer : public format::XmlHandler {
     Value user = Null{};
     if (user_id > 0) {
       // A registered user: keep the dump's id, unless that id belongs to someone else.
-      DW_ASSIGN_OR_RETURN(auto uc, conn_.Query(conn_.Sql("SELECT user_name FROM {user} WHERE "
-                                                         "user_id = ?"),
+      DW_ASSIGN_OR_RETURN(auto uc, conn_.Query(Q("SELECT user_name FROM {user} WHERE "
+                                                 "user_id = ?"),
                                                std::vector<Value>{user_id}));
       DW_ASSIGN_OR_RETURN(bool taken, uc->Next());
       std::string owner = taken ? std::string(uc->row().Bytes(0)) : std::string();
@@ -520,11 +532,11 @@ class Importer : public format::XmlHandler {
     if (it != comments_.end()) return it->second;
     if (comments_.size() >= kCacheMax) comments_.clear();
     int64_t hash = CommentHash(text);
-    DW_ASSIGN_OR_RETURN(
-        auto c, conn_.Query(conn_.Sql("SELECT comment_id FROM {comment} WHERE comment_hash = "
-                                      "? AND comment_text = ? AND comment_data IS NULL "
+    DW_ASSIGN_OR_RETURN(auto c,
+                        conn_.Query(Q("SELECT comment_id FROM {comment} WHERE comment_hash = "
+                                      "? AND comment_text = $T AND comment_data IS NULL "
                                       "ORDER BY comment_id LIMIT 1"),
-                            std::vector<Value>{hash, Str(text)}));
+                                    std::vector<Value>{hash, Str(text)}));
     DW_ASSIGN_OR_RETURN(bool found, c->Next());
     int64_t id = 0;
     if (found) {
@@ -541,11 +553,11 @@ class Importer : public format::XmlHandler {
   // The content row an earlier revision's slot uses, if that revision exists.
   Result<std::optional<SlotInfo>> SlotOf(int64_t rev_id, int64_t role_id) {
     if (page_.last.rev_id == rev_id && role_id == 1) return std::optional<SlotInfo>(page_.last);
-    DW_ASSIGN_OR_RETURN(auto c, conn_.Query(conn_.Sql("SELECT slot_content_id, slot_origin, "
-                                                      "content_size, content_sha1, content_model "
-                                                      "FROM {slots} JOIN {content} ON content_id = "
-                                                      "slot_content_id WHERE slot_revision_id = ? "
-                                                      "AND slot_role_id = ?"),
+    DW_ASSIGN_OR_RETURN(auto c, conn_.Query(Q("SELECT slot_content_id, slot_origin, "
+                                              "content_size, content_sha1, content_model "
+                                              "FROM {slots} JOIN {content} ON content_id = "
+                                              "slot_content_id WHERE slot_revision_id = ? "
+                                              "AND slot_role_id = ?"),
                                             std::vector<Value>{rev_id, role_id}));
     DW_ASSIGN_OR_RETURN(bool found, c->Next());
     if (!found) return std::optional<SlotInfo>();
@@ -632,10 +644,8 @@ class Importer : public format::XmlHandler {
   // the target as the dump writes it ("User talk:X", "en:User:X", "Page#Section").
   Status WriteRedirect(int64_t page_id, std::string_view target) {
     std::string fragment;
-    bool has_fragment = false;
     if (size_t hash = target.find('#'); hash != std::string_view::npos) {
       fragment = std::string(target.substr(hash + 1));
-      has_fragment = true;
       target = target.substr(0, hash);
     }
     std::string interwiki;
@@ -661,8 +671,9 @@ class Importer : public format::XmlHandler {
     for (char& c : title) {
       if (c == ' ') c = '_';
     }
-    Value frag = has_fragment ? Value(std::string_view(fragment)) : Value(Null{});
-    Value rv[] = {page_id, int64_t{ns}, Str(title), Str(interwiki), frag};
+    // rd_fragment and rd_interwiki are '' when empty: MediaWiki takes NULL for
+    // "not populated yet" and would re-parse the page's text instead.
+    Value rv[] = {page_id, int64_t{ns}, Str(title), Str(interwiki), Str(fragment)};
     return Exec(ins_redirect_.get(), rv, "redirect", page_id);
   }
 

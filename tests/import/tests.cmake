@@ -1,0 +1,2 @@
+# dumpworks import: integration tests (see each script's header).
+dw_integration_test(import_mw_redump import_mw_redump.sh TIMEOUT 300 LABELS import mediawiki)
