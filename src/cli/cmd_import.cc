@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -11,43 +12,15 @@
 #include "db/database.h"
 #include "env/env.h"
 #include "jobs/import.h"
-
-#if __has_include("stream/input.h")
 #include "stream/input.h"
-#define DW_HAVE_OPEN_INPUT 1
-#endif
 
 namespace dw::cli {
 namespace {
 
-#ifndef DW_HAVE_OPEN_INPUT
-// Plain (uncompressed) XML from a file or stdin, until stream/input.h lands.
-class PlainSource : public Source {
- public:
-  explicit PlainSource(std::unique_ptr<SequentialFile> f) : file_(std::move(f)) {}
-  Result<size_t> Read(char* buf, size_t n) override {
-    if (file_) return file_->Read(buf, n);
-    for (;;) {
-      ssize_t r = ::read(0, buf, n);
-      if (r >= 0) return static_cast<size_t>(r);
-      if (errno != EINTR) return Status::FromErrno("read stdin", errno);
-    }
-  }
-
- private:
-  std::unique_ptr<SequentialFile> file_;
-};
-
-Result<std::unique_ptr<Source>> OpenXmlInput(const std::string& path) {
-  if (path == "-") return std::unique_ptr<Source>(new PlainSource(nullptr));
-  DW_ASSIGN_OR_RETURN(auto f, Env::Default()->NewSequentialFile(path));
-  return std::unique_ptr<Source>(new PlainSource(std::move(f)));
-}
-#else
+// Any compression (gzip, bzip2 incl. multistream, zstd) is detected by content.
 Result<std::unique_ptr<Source>> OpenXmlInput(const std::string& path) {
   return stream::OpenInput(Env::Default(), path);
 }
-#endif
 
 // Progress on stderr: revisions/s; one log line every 10 s when not a terminal.
 class ProgressPrinter : public jobs::ImportObserver {
