@@ -20,6 +20,7 @@
 #   mediawiki.sh textpass DIR [dumpTextPass.php options...]
 #   mediawiki.sh run DIR SCRIPT.php [options...]            any maintenance script
 #   mediawiki.sh db DIR                                     prints the wiki's --db for dumpworks
+#   mediawiki.sh siteinfo DIR [--formatversion 1]           the wiki's api.php siteinfo JSON
 #
 # dump/textpass/run on a MariaDB wiki need its server running (start/stop).
 # Environment: DW_MW_NO_UPDATES=0 imports with link updates (default: --no-updates,
@@ -305,7 +306,7 @@ cmd_db() {
 }
 
 cmd=${1:-}
-[[ -n $cmd ]] || { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ -n $cmd ]] || { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 shift
 case "$cmd" in
 build) cmd_build "$@" ;;
@@ -316,5 +317,9 @@ db) cmd_db "$@" ;;
 dump) d=${1:?DIR}; shift; need_mediawiki; mw_php "$d" dumpBackup.php "$@" ;;
 textpass) d=${1:?DIR}; shift; need_mediawiki; mw_php "$d" dumpTextPass.php "$@" ;;
 run) d=${1:?DIR}; s=${2:?SCRIPT}; shift 2; need_mediawiki; mw_php "$d" "$s" "$@" ;;
-*) die "unknown command '$cmd' (build attach start stop db dump textpass run)" ;;
+siteinfo)
+  d=${1:?DIR}; shift; need_mediawiki
+  php "$MW/maintenance/runScript.php" "$HERE/mw_siteinfo_json.php" --conf "$d/LocalSettings.php" "$@"
+  ;;
+*) die "unknown command '$cmd' (build attach start stop db dump textpass run siteinfo)" ;;
 esac
