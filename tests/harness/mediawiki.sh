@@ -306,7 +306,7 @@ cmd_db() {
 }
 
 cmd=${1:-}
-[[ -n $cmd ]] || { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ -n $cmd ]] || { sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 shift
 case "$cmd" in
 build) cmd_build "$@" ;;

@@ -30,7 +30,7 @@ class DwSiteinfoJson extends Maintenance {
 			: [ 'Types' => [ 'AssocAsObject' => true ], 'Strip' => 'all' ];
 		$data = $api->getResult()->getResultData( null, $transform );
 		// (Without a printer the format's own parameters are "unrecognized".)
-		unset( $data['warnings'] );
+		unset( $data->warnings );
 		echo FormatJson::encode( $data, "\t", FormatJson::ALL_OK ), "\n";
 	}
 }
