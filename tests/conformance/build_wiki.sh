@@ -20,30 +20,30 @@ esac
 stamp=$(cat "$T/input.xml" "$DW_SOURCE_DIR"/tests/harness/mediawiki.sh "$DW_SOURCE_DIR"/tests/harness/*.php \
   "$DW_SOURCE_DIR"/tests/conformance/build_wiki.sh "$DW_SOURCE_DIR"/tests/conformance/lib.sh | sha256sum | cut -c1-16)
 if [[ -f $W/.conformance-stamp && $(cat "$W/.conformance-stamp") == "$stamp" ]]; then
-  say "reusing $W (built $(cat "$W/.built"))"
+  say "reusing $W (built $(cat "$MWD/.built"))"
   exit 0
 fi
-[[ -d $W ]] && { bash "$HARNESS" stop "$W" 2>/dev/null || true; rm -rf "$W"; }
+[[ -d $W ]] && { bash "$HARNESS" stop "$MWD" 2>/dev/null || true; rm -rf "$W"; }
 mkdir -p "$W"
 mv "$T/input.xml" "$W/input.xml"
 [[ -f $T/input-siteinfo.json ]] && mv "$T/input-siteinfo.json" "$W/input-siteinfo.json"
 
 t0=$SECONDS
-DW_MW_FORCE=1 bash "$HARNESS" build "$W" "$BACKEND" "$W/input.xml"
+DW_MW_FORCE=1 bash "$HARNESS" build "$MWD" "$BACKEND" "$W/input.xml"
 start_wiki_server
-bash "$HARNESS" siteinfo "$W" >"$W/siteinfo.json"
+bash "$HARNESS" siteinfo "$MWD" >"$W/siteinfo.json"
 O=$W/oracle
 mkdir -p "$O"
 for v in "${VARIANTS[@]}"; do
   name=${v%%|*}
   # shellcheck disable=SC2086
-  bash "$HARNESS" dump "$W" ${v#*|} >"$O/$name.xml" 2>"$O/$name.err"
+  bash "$HARNESS" dump "$MWD" ${v#*|} >"$O/$name.xml" 2>"$O/$name.err"
 done
-bash "$HARNESS" dump "$W" "${STUBS3[@]//@/$O}" 2>"$O/stubs3.err"
+bash "$HARNESS" dump "$MWD" "${STUBS3[@]//@/$O}" 2>"$O/stubs3.err"
 for v in "${TWOPASS[@]}"; do
   IFS='|' read -r name stub opts <<<"$v"
   # shellcheck disable=SC2086
-  bash "$HARNESS" textpass "$W" --stub="file:$O/$stub" $opts >"$O/$name.xml" 2>"$O/$name.err"
+  bash "$HARNESS" textpass "$MWD" --stub="file:$O/$stub" $opts >"$O/$name.xml" 2>"$O/$name.err"
 done
 # Sanity of the oracle itself (reference-mw1.39 README): the 3-way stubs equal
 # the single-output stubs; every file is well-formed XML.

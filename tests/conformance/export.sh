@@ -15,8 +15,8 @@ need_tools
 start_wiki_server
 O=$W/oracle
 T=$(mktemp -d "$CONF/.export.$WIKI.XXXXXX")
-trap 'rm -rf "$T"; [[ $BACKEND == mariadb ]] && bash "$HARNESS" stop "$W"; true' EXIT
-DB=$(bash "$HARNESS" db "$W")
+trap 'rm -rf "$T"; [[ $BACKEND == mariadb ]] && bash "$HARNESS" stop "$MWD"; true' EXIT
+DB=$(bash "$HARNESS" db "$MWD")
 X=("$DW_BINARY" export -q --db "$DB" --siteinfo "$W/siteinfo.json")
 
 run() {  # run LABEL dumpworks-export-args...: a failed run is a failure, not a skip

@@ -21,8 +21,8 @@ T=$(mktemp -d "$CONF/.import.$WIKI.XXXXXX")
 IMPDB=dwimport_$$
 cleanup() {
   if [[ $BACKEND == mariadb ]]; then
-    bash "$DW_SOURCE_DIR/tests/harness/mariadb.sh" client "$W/mariadb" -e "DROP DATABASE IF EXISTS \`$IMPDB\`" 2>/dev/null || true
-    bash "$HARNESS" stop "$W"
+    bash "$DW_SOURCE_DIR/tests/harness/mariadb.sh" client "$MWD/mariadb" -e "DROP DATABASE IF EXISTS \`$IMPDB\`" 2>/dev/null || true
+    bash "$HARNESS" stop "$MWD"
   fi
   rm -rf "$T"
 }
@@ -31,10 +31,10 @@ trap cleanup EXIT
 case $BACKEND in
 sqlite) DB=sqlite:$T/imported.sqlite ;;
 mariadb)
-  bash "$HARNESS" start "$W"
-  bash "$DW_SOURCE_DIR/tests/harness/mariadb.sh" client "$W/mariadb" -e \
+  bash "$HARNESS" start "$MWD"
+  bash "$DW_SOURCE_DIR/tests/harness/mariadb.sh" client "$MWD/mariadb" -e \
     "CREATE DATABASE \`$IMPDB\`; GRANT ALL PRIVILEGES ON \`$IMPDB\`.* TO 'wikiuser'@'localhost';"
-  DB="mariadb://wikiuser:$(cat "$W/db-password")@localhost/$IMPDB?socket=$W/mariadb/mysqld.sock"
+  DB="mariadb://wikiuser:$(cat "$MWD/db-password")@localhost/$IMPDB?socket=$MWD/mariadb/mysqld.sock"
   ;;
 esac
 

@@ -13,7 +13,8 @@ CONF=$DW_BUILD_DIR/conformance
 WIKI=${DW_CONF_WIKI:?DW_CONF_WIKI=KIND-BACKEND}
 KIND=${WIKI%-*}
 BACKEND=${WIKI#*-}
-W=$CONF/$WIKI
+W=$CONF/$WIKI      # input.xml, siteinfo.json, oracle/ (MediaWiki's dumps)
+MWD=$W/mw          # the MediaWiki wiki (tests/harness/mediawiki.sh's DIR)
 # The generated wiki: small enough for importDump.php (~40 revisions/s) to be
 # quick, big enough to have every feature (see testing/generator.h).
 GEN_ARGS=(--pages 100 --revisions 500 --seed 20261122)
@@ -32,15 +33,12 @@ need_tools() {
   fi
 }
 
-# The dump the wiki is built from (decompressed XML) and its siteinfo source.
-input_xml() { echo "$W/input.xml"; }
-
 # Stops the wiki's MariaDB server on exit, if this script started it.
 start_wiki_server() {
   if [[ $BACKEND == mariadb ]]; then
-    bash "$HARNESS" start "$W"
+    bash "$HARNESS" start "$MWD"
     # shellcheck disable=SC2064
-    trap "bash '$HARNESS' stop '$W'" EXIT
+    trap "bash '$HARNESS' stop '$MWD'" EXIT
   fi
 }
 

@@ -6,11 +6,11 @@
 foreach(kind sample gen)
   foreach(backend sqlite mariadb)
     set(w ${kind}-${backend})
-    dw_integration_test(conformance_wiki_${w} build_wiki.sh TIMEOUT 900
+    dw_integration_test(conformance_wiki_${w} conformance/build_wiki.sh TIMEOUT 900
       LABELS conformance mediawiki FIXTURES_SETUP conf_${w} RESOURCE_LOCK conf_${w})
-    dw_integration_test(conformance_export_${w} export.sh TIMEOUT 600
+    dw_integration_test(conformance_export_${w} conformance/export.sh TIMEOUT 600
       LABELS conformance mediawiki FIXTURES_REQUIRED conf_${w} RESOURCE_LOCK conf_${w})
-    dw_integration_test(conformance_import_${w} import.sh TIMEOUT 600
+    dw_integration_test(conformance_import_${w} conformance/import.sh TIMEOUT 600
       LABELS conformance mediawiki FIXTURES_REQUIRED conf_${w} RESOURCE_LOCK conf_${w})
     foreach(t wiki export import)
       set_property(TEST conformance_${t}_${w} APPEND PROPERTY ENVIRONMENT "DW_CONF_WIKI=${w}")
