@@ -32,7 +32,9 @@ run() {  # run LABEL dumpworks-export-args...: a failed run is a failure, not a 
 for v in "${VARIANTS[@]}"; do
   name=${v%%|*}
   # shellcheck disable=SC2086
-  run "$name" ${v#*|} --output="file:$T/$name.xml" && cmp_files "$T/$name.xml" "$O/$name.xml" "$name"
+  # The --output comes first: like dumpBackup.php's, a --filter belongs to the
+  # --output before it (without one, to an implicit stdout output).
+  run "$name" --output="file:$T/$name.xml" ${v#*|} && cmp_files "$T/$name.xml" "$O/$name.xml" "$name"
 done
 # The 3-way stub run: one pass, three outputs.
 if run stubs3 "${STUBS3[@]//@/$T}"; then
@@ -46,7 +48,7 @@ for v in "${TWOPASS[@]}"; do
   f=$opts
   [[ $name == articles.2pass ]] && f="$opts --filter=notalk --filter=namespace:!NS_USER"
   # shellcheck disable=SC2086
-  run "$name" $f --form twopass --output="file:$T/$name.xml" && cmp_files "$T/$name.xml" "$O/$name.xml" "$name"
+  run "$name" --output="file:$T/$name.xml" $f --form twopass && cmp_files "$T/$name.xml" "$O/$name.xml" "$name"
 done
 # Compressed outputs: same bytes once decompressed, and valid for the stock tools.
 if run compressed --full --output="gzip:$T/full.xml.gz" --output="bzip2:$T/full.xml.bz2" \
