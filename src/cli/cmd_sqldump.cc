@@ -272,6 +272,7 @@ int RunSqldump(int argc, char** argv) {
   uint64_t max_allowed_packet = 0;
   int threads = 2;
   bool force = false;
+  uint64_t range_size = 0;
   app.add_option("--db", db_url,
                  "mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]")
       ->required();
@@ -288,6 +289,10 @@ int RunSqldump(int argc, char** argv) {
   app.add_option("--threads", threads, "connections reading in parallel (default 2)")
       ->check(CLI::Range(1, 64));
   app.add_flag("--force", force, "replace an existing output file");
+  app.add_option("--range-size", range_size,
+                 "SQL bytes per primary-key range read in parallel (default 16 MiB; tables "
+                 "under twice this are read in one query)")
+      ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40));
   int code = kExitOk;
   if (!ParseArgs(app, argc, argv, &code)) return code;
   ApplyCommonOptions(common);
@@ -296,6 +301,10 @@ int RunSqldump(int argc, char** argv) {
   options.net_buffer_length = net_buffer_length;
   if (max_allowed_packet && max_allowed_packet < options.net_buffer_length) {
     options.net_buffer_length = max_allowed_packet;
+  }
+  if (range_size) {
+    options.range_bytes = range_size;
+    options.min_split_bytes = 2 * range_size;
   }
   int skipped = 0;
   Status st = Run(db_url, SplitList(table_args), output, options, threads, force, &skipped);
