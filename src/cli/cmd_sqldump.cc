@@ -60,8 +60,12 @@ class FileOutput final : public Sink {
   Status Append(std::string_view data) override {
     DW_RETURN_IF_ERROR(status_);
     bytes_in_ += data.size();
-    buf_.append(data);
-    if (buf_.size() >= kBlock) return Cut();
+    while (!data.empty()) {
+      size_t n = std::min(data.size(), kBlock - buf_.size());
+      buf_.append(data.substr(0, n));
+      data.remove_prefix(n);
+      if (buf_.size() >= kBlock) DW_RETURN_IF_ERROR(Cut());
+    }
     return Status::OK();
   }
   Status EndUnit(OffsetCallback cb) override {
@@ -290,8 +294,8 @@ int RunSqldump(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_flag("--force", force, "replace an existing output file");
   app.add_option("--range-size", range_size,
-                 "SQL bytes per primary-key range read in parallel (default 16 MiB; tables "
-                 "under twice this are read in one query)")
+                 "SQL bytes per primary-key range read in parallel (default 4 MiB; tables "
+                 "under four times this are read in one query)")
       ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40));
   int code = kExitOk;
   if (!ParseArgs(app, argc, argv, &code)) return code;
@@ -304,7 +308,7 @@ int RunSqldump(int argc, char** argv) {
   }
   if (range_size) {
     options.range_bytes = range_size;
-    options.min_split_bytes = 2 * range_size;
+    options.min_split_bytes = 4 * range_size;
   }
   int skipped = 0;
   Status st = Run(db_url, SplitList(table_args), output, options, threads, force, &skipped);

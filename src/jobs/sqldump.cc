@@ -288,7 +288,7 @@ Result<SqlTableStats> DumpSqlTable(SqlSnapshot& snap, std::string_view table,
   DW_RETURN_IF_ERROR(out->Append(text));
   DW_RETURN_IF_ERROR(out->EndUnit(nullptr));
   const size_t nranges = ranges.size();
-  const size_t window = snap.size() + 2;
+  const size_t window = snap.size() + 1;  // formatted ranges waiting or in progress
   Progress rprogress(t.name, nranges);
   std::mutex mu;
   std::condition_variable cv;
@@ -306,6 +306,7 @@ Result<SqlTableStats> DumpSqlTable(SqlSnapshot& snap, std::string_view table,
         r = next++;
       }
       std::string buf;
+      buf.reserve(options.range_bytes + options.range_bytes / 4);
       format::SqlInsertFormatter f(t.name, t.columns, options.net_buffer_length);
       Status st =
           FormatRows(*conn, RangeSql(t, ranges[r].first, ranges[r].second), &f, &buf, nullptr)

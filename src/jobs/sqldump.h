@@ -12,7 +12,7 @@
 // as primary-key ranges by all the snapshot's connections in parallel; the
 // ranges are written to the Sink in key order, each ending a unit (one gzip
 // member per range when the Sink compresses). Memory: at most
-// (connections + 2) ranges of about `range_bytes` text each are held.
+// (2 * connections + 1) ranges of about `range_bytes` text each are held.
 // Failure: any error (a lost connection included) fails the table; nothing is
 // retried on a new connection, since that could not join the snapshot. The
 // caller publishes the output only when this returned OK.
@@ -39,9 +39,9 @@ struct SqlDumpOptions {
   // Statement split threshold, as mariadb-dump's --net-buffer-length.
   size_t net_buffer_length = format::kDefaultNetBufferLength;
   // Target size of the SQL text of one primary-key range.
-  uint64_t range_bytes = 16 << 20;
+  uint64_t range_bytes = 4 << 20;
   // Tables smaller than this (estimated) are read in one query.
-  uint64_t min_split_bytes = 32 << 20;
+  uint64_t min_split_bytes = 16 << 20;
 };
 
 // Connections that all read one consistent snapshot of a wiki's database.
