@@ -1,4 +1,5 @@
-// Compressing Sinks: gzip (zlib), bzip2 (libbz2, parallel like lbzip2), zstd.
+// Compressing Sinks: gzip (libdeflate, parallel; or zlib, streaming), bzip2
+// (own block encoder, parallel like lbzip2), zstd (libzstd workers).
 //
 // Each takes the next Sink of the chain (not owned, or owned via unique_ptr);
 // Close() finishes the compressed data and closes the next Sink.
@@ -14,7 +15,7 @@
 // whatever the number of threads (bzip2 cuts blocks at fixed input offsets; gzip
 // headers carry no name and no mtime).
 //
-// Thread-safety: one caller thread at a time. Bzip2Sink and ZstdSink use worker
+// Thread-safety: one caller thread at a time. The parallel sinks use worker
 // threads internally; downstream Sinks and the EndUnit callbacks are only ever
 // called from the caller's thread, inside Append/EndUnit/Close.
 #pragma once
@@ -38,9 +39,10 @@ const char* CompressionExtension(Compression c);
 Compression CompressionFromPath(std::string_view path);
 
 struct CompressOptions {
-  // Compression level; 0 means the format's default (gzip 6, bzip2 9, zstd 3).
+  // Compression level; 0 means the format's default (gzip 6 of 1..12, bzip2 9 of
+  // 1..9, zstd 3 of 1..19+).
   int level = 0;
-  // Worker threads for bzip2/zstd; 0 means all cores. Ignored by gzip.
+  // Worker threads; 0 means all cores.
   int threads = 0;
 };
 
