@@ -1,0 +1,422 @@
+#include "stream/compress.h"
+
+#include <bzlib.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "stream/bzip2_encoder.h"
+
+namespace dw::stream {
+
+namespace {
+constexpr size_t kOutChunk = 256 * 1024;
+
+int AllCores() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+}  // namespace
+
+const char* CompressionName(Compression c) {
+  switch (c) {
+    case Compression::kNone:
+      return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kBzip2:
+      return "bzip2";
+    case Compression::kZstd:
+      return "zstd";
+  }
+  return "none";
+}
+
+const char* CompressionExtension(Compression c) {
+  switch (c) {
+    case Compression::kNone:
+      return "";
+    case Compression::kGzip:
+      return ".gz";
+    case Compression::kBzip2:
+      return ".bz2";
+    case Compression::kZstd:
+      return ".zst";
+  }
+  return "";
+}
+
+Compression CompressionFromPath(std::string_view path) {
+  if (path.ends_with(".gz")) return Compression::kGzip;
+  if (path.ends_with(".bz2")) return Compression::kBzip2;
+  if (path.ends_with(".zst")) return Compression::kZstd;
+  return Compression::kNone;
+}
+
+Result<std::unique_ptr<Sink>> NewCompressor(Compression c, Sink* next,
+                                            const CompressOptions& opts) {
+  int level = opts.level;
+  switch (c) {
+    case Compression::kNone:
+      return std::unique_ptr<Sink>();
+    case Compression::kGzip:
+      if (level == 0) level = 6;
+      if (level < 1 || level > 9)
+        return Status::InvalidArgument("gzip level " + std::to_string(level) + " not in 1..9");
+      return std::unique_ptr<Sink>(new GzipSink(next, level));
+    case Compression::kBzip2:
+      if (level == 0) level = 9;
+      if (level < 1 || level > 9)
+        return Status::InvalidArgument("bzip2 level " + std::to_string(level) + " not in 1..9");
+      return std::unique_ptr<Sink>(new Bzip2Sink(next, level, opts.threads));
+    case Compression::kZstd:
+      if (level == 0) level = 3;
+      if (level < 1 || level > ZSTD_maxCLevel())
+        return Status::InvalidArgument("zstd level " + std::to_string(level) + " not in 1.." +
+                                       std::to_string(ZSTD_maxCLevel()));
+      return std::unique_ptr<Sink>(new ZstdSink(next, level, opts.threads));
+  }
+  return Status::InvalidArgument("unknown compression");
+}
+
+// ---------------------------------------------------------------- gzip
+
+struct GzipSink::Impl {
+  z_stream z{};
+  bool init = false;
+  int level;
+  std::string out;
+};
+
+GzipSink::GzipSink(Sink* next, int level) : next_(next), impl_(std::make_unique<Impl>()) {
+  impl_->level = level;
+  impl_->out.resize(kOutChunk);
+}
+
+GzipSink::GzipSink(std::unique_ptr<Sink> next, int level) : GzipSink(next.get(), level) {
+  owned_ = std::move(next);
+}
+
+GzipSink::~GzipSink() {
+  if (impl_->init) deflateEnd(&impl_->z);
+}
+
+Status GzipSink::Deflate(std::string_view data, bool finish) {
+  z_stream& z = impl_->z;
+  if (!impl_->init) {
+    // windowBits 15+16: a gzip wrapper; zlib writes mtime 0, no name (deterministic).
+    if (deflateInit2(&z, impl_->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+      return Status::IOError("gzip: deflateInit2 failed (out of memory?)");
+    impl_->init = true;
+  }
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  while (true) {
+    z.next_out = reinterpret_cast<Bytef*>(impl_->out.data());
+    z.avail_out = static_cast<uInt>(impl_->out.size());
+    int r = deflate(&z, finish ? Z_FINISH : Z_NO_FLUSH);
+    if (r == Z_STREAM_ERROR) return Status::IOError("gzip: deflate failed");
+    size_t have = impl_->out.size() - z.avail_out;
+    if (have > 0) DW_RETURN_IF_ERROR(next_->Append(std::string_view(impl_->out.data(), have)));
+    if (finish) {
+      if (r == Z_STREAM_END) {
+        deflateReset(&z);
+        return Status::OK();
+      }
+    } else if (z.avail_in == 0 && z.avail_out != 0) {
+      return Status::OK();
+    }
+  }
+}
+
+Status GzipSink::Append(std::string_view data) {
+  if (!status_.ok()) return status_;
+  if (closed_) return status_ = Status::IOError("gzip: append after close");
+  if (data.empty()) return Status::OK();
+  // zlib takes at most 4 GiB per call.
+  while (!data.empty()) {
+    std::string_view piece = data.substr(0, 1u << 30);
+    status_ = Deflate(piece, false);
+    if (!status_.ok()) return status_;
+    data.remove_prefix(piece.size());
+    bytes_in_ += piece.size();
+  }
+  unit_open_ = true;
+  return status_;
+}
+
+Status GzipSink::EndUnit(OffsetCallback on_next_offset) {
+  if (!status_.ok()) return status_;
+  if (unit_open_) {
+    status_ = Deflate({}, true);
+    if (!status_.ok()) return status_;
+    unit_open_ = false;
+    any_unit_ = true;
+  }
+  status_ = next_->EndUnit(std::move(on_next_offset));
+  return status_;
+}
+
+Status GzipSink::Close() {
+  if (closed_) return status_;
+  closed_ = true;
+  if (status_.ok() && (unit_open_ || !any_unit_)) status_ = Deflate({}, true);
+  Status s = next_->Close();
+  if (status_.ok()) status_ = s;
+  return status_;
+}
+
+// ---------------------------------------------------------------- bzip2
+
+namespace {
+
+struct Bz2Job {
+  std::string in;
+  std::string out;
+  OffsetCallback cb;
+  bool end_unit = false;
+  bool done = false;
+  Status status;
+};
+
+}  // namespace
+
+// Workers take jobs from `todo`; the caller writes finished jobs in submit order.
+struct Bzip2Sink::Pool {
+  int level;
+  std::mutex mu;
+  std::condition_variable work_cv;  // workers wait for jobs
+  std::condition_variable done_cv;  // the caller waits for the oldest job
+  std::deque<std::shared_ptr<Bz2Job>> todo;
+  std::deque<std::shared_ptr<Bz2Job>> pending;  // submit order, touched by the caller only
+  std::vector<std::thread> threads;
+  bool stop = false;
+  size_t max_in_flight;
+
+  Pool(int lvl, int n) : level(lvl), max_in_flight(2 * static_cast<size_t>(n)) {
+    for (int i = 0; i < n; ++i) threads.emplace_back([this] { Work(); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      stop = true;
+    }
+    work_cv.notify_all();
+    for (auto& t : threads) t.join();
+  }
+
+  void Work() {
+    while (true) {
+      std::shared_ptr<Bz2Job> job;
+      {
+        std::unique_lock<std::mutex> l(mu);
+        work_cv.wait(l, [this] { return stop || !todo.empty(); });
+        if (todo.empty()) return;
+        job = std::move(todo.front());
+        todo.pop_front();
+      }
+      Compress(*job);
+      {
+        std::lock_guard<std::mutex> l(mu);
+        job->done = true;
+      }
+      done_cv.notify_all();
+    }
+  }
+
+  void Compress(Bz2Job& job) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (!spare_out.empty()) {
+        job.out = std::move(spare_out.back());
+        spare_out.pop_back();
+      }
+    }
+    job.out.clear();
+    job.status = Bzip2CompressStream(job.in, level, &job.out);
+    job.in.clear();
+    std::lock_guard<std::mutex> l(mu);
+    spare_in.push_back(std::move(job.in));
+  }
+
+  // Buffers recycled between blocks (no page faults for fresh 1 MB buffers).
+  std::vector<std::string> spare_in, spare_out;
+};
+
+Bzip2Sink::Bzip2Sink(Sink* next, int level, int threads)
+    : next_(next), level_(level), block_size_(100000 * static_cast<size_t>(level) - 19) {
+  pool_ = std::make_unique<Pool>(level, threads > 0 ? threads : AllCores());
+  cur_.reserve(block_size_);
+}
+
+Bzip2Sink::Bzip2Sink(std::unique_ptr<Sink> next, int level, int threads)
+    : Bzip2Sink(next.get(), level, threads) {
+  owned_ = std::move(next);
+}
+
+Bzip2Sink::~Bzip2Sink() { pool_.reset(); }
+
+Status Bzip2Sink::Submit(OffsetCallback cb) {
+  auto job = std::make_shared<Bz2Job>();
+  job->end_unit = true;  // every block is a complete bzip2 stream
+  job->cb = std::move(cb);
+  bool empty = cur_.empty();
+  {
+    std::lock_guard<std::mutex> l(pool_->mu);
+    if (!empty) {
+      job->in.swap(cur_);
+      if (!pool_->spare_in.empty()) {
+        cur_ = std::move(pool_->spare_in.back());
+        pool_->spare_in.pop_back();
+      }
+      cur_.reserve(block_size_);
+    }
+    if (empty) {
+      job->done = true;  // nothing to compress: only the unit boundary
+    } else {
+      pool_->todo.push_back(job);
+    }
+    pool_->pending.push_back(job);
+  }
+  if (!empty) pool_->work_cv.notify_one();
+  return WriteDone(false);
+}
+
+Status Bzip2Sink::WriteDone(bool wait_all) {
+  while (!pool_->pending.empty()) {
+    std::shared_ptr<Bz2Job> job = pool_->pending.front();
+    {
+      std::unique_lock<std::mutex> l(pool_->mu);
+      bool must_wait = wait_all || pool_->pending.size() >= pool_->max_in_flight;
+      if (!job->done) {
+        if (!must_wait) return Status::OK();
+        pool_->done_cv.wait(l, [&] { return job->done; });
+      }
+    }
+    pool_->pending.pop_front();
+    DW_RETURN_IF_ERROR(job->status);
+    if (!job->out.empty()) {
+      DW_RETURN_IF_ERROR(next_->Append(job->out));
+      any_unit_ = true;
+      std::lock_guard<std::mutex> l(pool_->mu);
+      pool_->spare_out.push_back(std::move(job->out));
+    }
+    // Pure block boundaries need no downstream EndUnit; only the caller's units do.
+    if (job->cb) DW_RETURN_IF_ERROR(next_->EndUnit(std::move(job->cb)));
+  }
+  return Status::OK();
+}
+
+Status Bzip2Sink::Append(std::string_view data) {
+  if (!status_.ok()) return status_;
+  if (closed_) return status_ = Status::IOError("bzip2: append after close");
+  bytes_in_ += data.size();
+  while (!data.empty()) {
+    size_t n = std::min(data.size(), block_size_ - cur_.size());
+    cur_.append(data.data(), n);
+    data.remove_prefix(n);
+    if (cur_.size() == block_size_) {
+      status_ = Submit(nullptr);
+      if (!status_.ok()) return status_;
+    }
+  }
+  return Status::OK();
+}
+
+Status Bzip2Sink::EndUnit(OffsetCallback on_next_offset) {
+  if (!status_.ok()) return status_;
+  if (!on_next_offset) on_next_offset = [](uint64_t) {};
+  status_ = Submit(std::move(on_next_offset));
+  return status_;
+}
+
+Status Bzip2Sink::Close() {
+  if (closed_) return status_;
+  closed_ = true;
+  if (status_.ok() && !cur_.empty()) status_ = Submit(nullptr);
+  if (status_.ok()) status_ = WriteDone(true);
+  if (status_.ok() && !any_unit_) {
+    // No data at all: one empty stream, so the file is valid bzip2.
+    std::string empty;
+    status_ = Bzip2CompressStream({}, level_, &empty);
+    if (status_.ok()) status_ = next_->Append(empty);
+  }
+  pool_.reset();
+  Status s = next_->Close();
+  if (status_.ok()) status_ = s;
+  return status_;
+}
+
+// ---------------------------------------------------------------- zstd
+
+struct ZstdSink::Impl {
+  ZSTD_CCtx* cctx = nullptr;
+  std::string out;
+};
+
+ZstdSink::ZstdSink(Sink* next, int level, int threads)
+    : next_(next), impl_(std::make_unique<Impl>()) {
+  impl_->cctx = ZSTD_createCCtx();
+  impl_->out.resize(ZSTD_CStreamOutSize());
+  ZSTD_CCtx_setParameter(impl_->cctx, ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(impl_->cctx, ZSTD_c_checksumFlag, 1);
+  ZSTD_CCtx_setParameter(impl_->cctx, ZSTD_c_nbWorkers, threads > 0 ? threads : AllCores());
+}
+
+ZstdSink::ZstdSink(std::unique_ptr<Sink> next, int level, int threads)
+    : ZstdSink(next.get(), level, threads) {
+  owned_ = std::move(next);
+}
+
+ZstdSink::~ZstdSink() { ZSTD_freeCCtx(impl_->cctx); }
+
+Status ZstdSink::Compress(std::string_view data, bool end) {
+  ZSTD_inBuffer in{data.data(), data.size(), 0};
+  while (true) {
+    ZSTD_outBuffer out{impl_->out.data(), impl_->out.size(), 0};
+    size_t r = ZSTD_compressStream2(impl_->cctx, &out, &in, end ? ZSTD_e_end : ZSTD_e_continue);
+    if (ZSTD_isError(r)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(r));
+    if (out.pos > 0)
+      DW_RETURN_IF_ERROR(next_->Append(std::string_view(impl_->out.data(), out.pos)));
+    if (end ? r == 0 : in.pos == in.size) return Status::OK();
+  }
+}
+
+Status ZstdSink::Append(std::string_view data) {
+  if (!status_.ok()) return status_;
+  if (closed_) return status_ = Status::IOError("zstd: append after close");
+  if (data.empty()) return Status::OK();
+  status_ = Compress(data, false);
+  bytes_in_ += data.size();
+  unit_open_ = true;
+  return status_;
+}
+
+Status ZstdSink::EndUnit(OffsetCallback on_next_offset) {
+  if (!status_.ok()) return status_;
+  if (unit_open_) {
+    status_ = Compress({}, true);
+    if (!status_.ok()) return status_;
+    unit_open_ = false;
+    any_unit_ = true;
+  }
+  status_ = next_->EndUnit(std::move(on_next_offset));
+  return status_;
+}
+
+Status ZstdSink::Close() {
+  if (closed_) return status_;
+  closed_ = true;
+  if (status_.ok() && (unit_open_ || !any_unit_)) status_ = Compress({}, true);
+  Status s = next_->Close();
+  if (status_.ok()) status_ = s;
+  return status_;
+}
+
+}  // namespace dw::stream

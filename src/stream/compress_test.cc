@@ -1,0 +1,173 @@
+#include "stream/compress.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "stream/file_sink.h"
+#include "stream/test_util.h"
+
+namespace dw::stream {
+namespace {
+
+using test::Decode;
+using test::XmlLike;
+
+std::unique_ptr<Sink> Make(Compression c, Sink* next, int threads = 2, int level = 0) {
+  CompressOptions o;
+  o.threads = threads;
+  o.level = level;
+  auto r = NewCompressor(c, next, o);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return std::move(*r);
+}
+
+// Compresses `input` in pieces of `piece` bytes, ending a unit at each offset in `units`.
+std::string Compress(Compression c, std::string_view input, size_t piece,
+                     std::vector<uint64_t>* unit_offsets = nullptr,
+                     const std::vector<size_t>& units = {}, int threads = 2) {
+  std::string out;
+  StringSink sink(&out);
+  auto comp = Make(c, &sink, threads);
+  size_t next_unit = 0;
+  size_t pos = 0;
+  while (pos < input.size() || next_unit < units.size()) {
+    size_t end = std::min(input.size(), pos + piece);
+    if (next_unit < units.size()) end = std::min(end, units[next_unit]);
+    EXPECT_TRUE(comp->Append(input.substr(pos, end - pos)).ok());
+    pos = end;
+    if (next_unit < units.size() && pos == units[next_unit]) {
+      EXPECT_TRUE(comp->EndUnit([unit_offsets](uint64_t off) {
+                        if (unit_offsets) unit_offsets->push_back(off);
+                      })
+                      .ok());
+      ++next_unit;
+    }
+    if (pos >= input.size() && next_unit >= units.size()) break;
+  }
+  EXPECT_TRUE(comp->Close().ok());
+  EXPECT_EQ(comp->BytesIn(), input.size());
+  return out;
+}
+
+class CompressTest : public ::testing::TestWithParam<Compression> {};
+
+TEST_P(CompressTest, RoundTrip) {
+  for (size_t size : {size_t{0}, size_t{1}, size_t{1000}, size_t{3'000'000}}) {
+    std::string in = XmlLike(size);
+    std::string out = Compress(GetParam(), in, 70'001);
+    EXPECT_GT(out.size(), 0u) << "an empty input still makes a valid compressed file";
+    auto dec = Decode(out);
+    ASSERT_TRUE(dec.ok()) << dec.status().ToString();
+    EXPECT_EQ(*dec, in) << "size " << size;
+  }
+}
+
+TEST_P(CompressTest, RandomDataRoundTrip) {
+  std::string in = test::RandomBytes(2'000'000);
+  auto dec = Decode(Compress(GetParam(), in, 1 << 20));
+  ASSERT_TRUE(dec.ok()) << dec.status().ToString();
+  EXPECT_EQ(*dec, in);
+}
+
+TEST_P(CompressTest, EndUnitOffsetsAreWhereEachUnitStarts) {
+  std::string in = XmlLike(2'500'000);
+  std::vector<size_t> units = {100, 5000, 5000, 1'000'000, 2'000'000};  // includes an empty unit
+  std::vector<uint64_t> offsets;
+  std::string out = Compress(GetParam(), in, 4096, &offsets, units);
+  ASSERT_EQ(offsets.size(), units.size());
+  // Each unit, cut out by the reported offsets, decodes on its own to its input range.
+  size_t prev_in = 0;
+  uint64_t prev_off = 0;
+  for (size_t i = 0; i <= units.size(); ++i) {
+    size_t in_end = i < units.size() ? units[i] : in.size();
+    uint64_t off_end = i < units.size() ? offsets[i] : out.size();
+    ASSERT_LE(prev_off, off_end);
+    std::string_view piece = std::string_view(out).substr(prev_off, off_end - prev_off);
+    if (in_end == prev_in) {
+      EXPECT_TRUE(piece.empty()) << "an empty unit emits nothing (unit " << i << ")";
+    } else {
+      auto dec = Decode(piece);
+      ASSERT_TRUE(dec.ok()) << "unit " << i << ": " << dec.status().ToString();
+      EXPECT_EQ(*dec, in.substr(prev_in, in_end - prev_in)) << "unit " << i;
+    }
+    prev_in = in_end;
+    prev_off = off_end;
+  }
+}
+
+TEST_P(CompressTest, ConcatenatedPartsDecodeToConcatenatedInput) {
+  std::string a = XmlLike(1'200'000, 3), b = XmlLike(10, 4), c = XmlLike(333'333, 5);
+  std::string joined = Compress(GetParam(), a, 65536) + Compress(GetParam(), b, 65536) +
+                       Compress(GetParam(), "", 1) + Compress(GetParam(), c, 65536);
+  auto dec = Decode(joined);
+  ASSERT_TRUE(dec.ok()) << dec.status().ToString();
+  EXPECT_EQ(*dec, a + b + c);
+}
+
+TEST_P(CompressTest, SameBytesWhateverTheThreadCountAndPieceSize) {
+  std::string in = XmlLike(4'000'000, 7);
+  std::vector<size_t> units = {123'456, 2'000'000};
+  std::string one = Compress(GetParam(), in, 1 << 20, nullptr, units, 1);
+  std::string three = Compress(GetParam(), in, 777, nullptr, units, 3);
+  EXPECT_EQ(one, three);
+}
+
+TEST_P(CompressTest, DownstreamErrorIsReturnedAndSticks) {
+  class FailingSink : public Sink {
+   public:
+    Status Append(std::string_view) override { return Status::IOError("write x: disk full"); }
+    Status EndUnit(OffsetCallback) override { return Status::OK(); }
+    Status Close() override { return Status::OK(); }
+    uint64_t BytesIn() const override { return 0; }
+  } failing;
+  auto comp = Make(GetParam(), &failing);
+  std::string in = test::RandomBytes(3'000'000);
+  Status s;
+  for (size_t pos = 0; pos < in.size() && s.ok(); pos += 100'000)
+    s = comp->Append(std::string_view(in).substr(pos, 100'000));
+  if (s.ok()) s = comp->Close();
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.ToString().find("disk full"), std::string::npos);
+  EXPECT_FALSE(comp->Append("more").ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(All, CompressTest,
+                         ::testing::Values(Compression::kGzip, Compression::kBzip2,
+                                           Compression::kZstd),
+                         [](const auto& info) { return std::string(CompressionName(info.param)); });
+
+TEST(Compress, BadLevelIsInvalidArgument) {
+  std::string out;
+  StringSink sink(&out);
+  CompressOptions o;
+  o.level = 10;
+  EXPECT_TRUE(NewCompressor(Compression::kBzip2, &sink, o).status().IsInvalidArgument());
+  EXPECT_TRUE(NewCompressor(Compression::kGzip, &sink, o).status().IsInvalidArgument());
+}
+
+TEST(Compress, FromPath) {
+  EXPECT_EQ(CompressionFromPath("a.xml.bz2"), Compression::kBzip2);
+  EXPECT_EQ(CompressionFromPath("a.xml.gz"), Compression::kGzip);
+  EXPECT_EQ(CompressionFromPath("a.zst"), Compression::kZstd);
+  EXPECT_EQ(CompressionFromPath("a.xml"), Compression::kNone);
+}
+
+TEST(Bzip2Sink, BlocksAreIndependentStreams) {
+  // 2.5 blocks at level 1 (99,981 bytes per block) -> three "BZh1" stream headers.
+  std::string in = XmlLike(250'000);
+  std::string out;
+  StringSink sink(&out);
+  Bzip2Sink bz(&sink, 1, 2);
+  ASSERT_TRUE(bz.Append(in).ok());
+  ASSERT_TRUE(bz.Close().ok());
+  size_t streams = 0;
+  for (size_t p = out.find("BZh1"); p != std::string::npos; p = out.find("BZh1", p + 1)) ++streams;
+  EXPECT_GE(streams, 3u);
+  auto dec = Decode(out);
+  ASSERT_TRUE(dec.ok());
+  EXPECT_EQ(*dec, in);
+}
+
+}  // namespace
+}  // namespace dw::stream

@@ -1,0 +1,65 @@
+#include "stream/file_sink.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace dw::stream {
+
+Status FileSink::Append(std::string_view data) {
+  if (!status_.ok()) return status_;
+  if (closed_) return status_ = Status::IOError("append after close");
+  status_ = file_->Append(data);
+  if (status_.ok()) bytes_ += data.size();
+  return status_;
+}
+
+Status FileSink::EndUnit(OffsetCallback on_next_offset) {
+  if (!status_.ok()) return status_;
+  if (on_next_offset) on_next_offset(bytes_);
+  return Status::OK();
+}
+
+Status FileSink::Close() {
+  if (closed_) return status_;
+  closed_ = true;
+  Status s = file_->Close();
+  if (status_.ok()) status_ = s;
+  return status_;
+}
+
+StdoutSink::~StdoutSink() { (void)Flush(); }
+
+Status StdoutSink::Flush() {
+  if (!status_.ok()) return status_;
+  std::string_view data = buf_;
+  while (!data.empty()) {
+    ssize_t w = ::write(1, data.data(), data.size());
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      status_ = Status::FromErrno("write stdout", errno);
+      break;
+    }
+    data.remove_prefix(static_cast<size_t>(w));
+  }
+  buf_.clear();
+  return status_;
+}
+
+Status StdoutSink::Append(std::string_view data) {
+  if (!status_.ok()) return status_;
+  buf_.append(data);
+  bytes_ += data.size();
+  if (buf_.size() >= (1 << 20)) return Flush();
+  return Status::OK();
+}
+
+Status StdoutSink::EndUnit(OffsetCallback on_next_offset) {
+  if (!status_.ok()) return status_;
+  if (on_next_offset) on_next_offset(bytes_);
+  return Status::OK();
+}
+
+Status StdoutSink::Close() { return Flush(); }
+
+}  // namespace dw::stream

@@ -1,0 +1,167 @@
+#include "stream/output.h"
+
+#include "base/log.h"
+#include "stream/file_sink.h"
+
+namespace dw::stream {
+
+Result<std::unique_ptr<OutputFile>> OutputFile::Create(Env* env, const std::string& final_path) {
+  if (final_path.empty()) return Status::InvalidArgument("output path is empty");
+  std::string tmp = final_path + kInprogSuffix;
+  DW_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(tmp, OpenMode::kTruncate));
+  return std::unique_ptr<OutputFile>(new OutputFile(env, final_path, std::move(file)));
+}
+
+OutputFile::~OutputFile() { Abandon(); }
+
+Status OutputFile::Append(std::string_view data) {
+  if (!status_.ok()) return status_;
+  if (closed_) return status_ = Status::IOError("write " + temp_path() + ": file is closed");
+  status_ = file_->Append(data);
+  if (status_.ok()) bytes_ += data.size();
+  return status_;
+}
+
+Status OutputFile::EndUnit(OffsetCallback on_next_offset) {
+  if (!status_.ok()) return status_;
+  if (on_next_offset) on_next_offset(bytes_);
+  return Status::OK();
+}
+
+Status OutputFile::Close() {
+  if (closed_) return status_;
+  closed_ = true;
+  if (status_.ok()) status_ = file_->Sync();
+  Status s = file_->Close();
+  if (status_.ok()) status_ = s;
+  return status_;
+}
+
+Status OutputFile::Publish(bool overwrite) {
+  if (done_) return Status::InvalidArgument("publish " + final_path_ + ": already done");
+  Status s = Close();
+  if (s.ok()) {
+    s = env_->RenameFile(temp_path(), final_path_, overwrite);
+    if (s.IsAlreadyExists())
+      s = Status::AlreadyExists(final_path_ + " already exists (not overwriting it)");
+  }
+  if (!s.ok()) {
+    Abandon();
+    return s;
+  }
+  done_ = true;
+  return env_->SyncDir(DirName(final_path_));
+}
+
+void OutputFile::Abandon() {
+  if (done_) return;
+  done_ = true;
+  (void)file_->Close();
+  closed_ = true;
+  if (env_->FileExists(temp_path())) {
+    Status s = env_->RemoveFile(temp_path());
+    if (!s.ok()) LogWarn("{}", s.ToString());
+  }
+}
+
+namespace {
+
+class ChainOutput final : public Output {
+ public:
+  Sink* sink() override { return head_; }
+  Status Publish() override {
+    if (published_) return Status::OK();
+    Status s = head_->Close();
+    if (s.ok() && file_) s = file_->Publish(overwrite_);
+    if (!s.ok()) {
+      Abandon();
+      return s;
+    }
+    published_ = true;
+    if (hash_) digests_ = hash_->digests();
+    bytes_out_ = last_->BytesIn();
+    return s;
+  }
+  void Abandon() override {
+    if (published_) return;
+    // The chain is not closed: compressing the rest only to delete it is waste.
+    if (file_) file_->Abandon();
+  }
+  const std::string& path() const override { return path_; }
+  Compression compression() const override { return compression_; }
+  const Digests& digests() const override { return digests_; }
+  uint64_t bytes_out() const override { return bytes_out_; }
+
+  ~ChainOutput() override {
+    // Destroy from the head down: compressors may still reference later sinks.
+    compressor_.reset();
+    hash_.reset();
+    if (file_) file_->Abandon();
+  }
+
+  std::string path_;
+  Compression compression_ = Compression::kNone;
+  bool overwrite_ = false;
+  std::unique_ptr<OutputFile> file_;
+  std::unique_ptr<Sink> stdout_;
+  std::unique_ptr<HashSink> hash_;
+  std::unique_ptr<Sink> compressor_;
+  Sink* head_ = nullptr;
+  Sink* last_ = nullptr;
+  bool published_ = false;
+  Digests digests_;
+  uint64_t bytes_out_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Output>> OpenOutput(Env* env, std::string_view spec,
+                                           const OutputOptions& opts) {
+  std::string path(spec);
+  Compression c = Compression::kNone;
+  bool explicit_kind = false;
+  size_t colon = spec.find(':');
+  if (colon != std::string_view::npos) {
+    std::string_view kind = spec.substr(0, colon);
+    explicit_kind = true;
+    if (kind == "file")
+      c = Compression::kNone;
+    else if (kind == "gzip")
+      c = Compression::kGzip;
+    else if (kind == "bzip2")
+      c = Compression::kBzip2;
+    else if (kind == "zstd")
+      c = Compression::kZstd;
+    else
+      explicit_kind = false;  // a path that contains ':'
+    if (explicit_kind) path = std::string(spec.substr(colon + 1));
+  }
+  if (path.empty())
+    return Status::InvalidArgument("output '" + std::string(spec) + "': no path given");
+  if (!explicit_kind && path != "-") c = CompressionFromPath(path);
+
+  auto out = std::make_unique<ChainOutput>();
+  out->path_ = path;
+  out->compression_ = c;
+  out->overwrite_ = opts.overwrite;
+  if (path == "-") {
+    out->stdout_ = std::make_unique<StdoutSink>();
+    out->last_ = out->stdout_.get();
+  } else {
+    if (!opts.overwrite && env->FileExists(path))
+      return Status::AlreadyExists(path + " already exists (not overwriting it)");
+    DW_ASSIGN_OR_RETURN(out->file_, OutputFile::Create(env, path));
+    out->last_ = out->file_.get();
+  }
+  Sink* head = out->last_;
+  if (opts.digests != 0) {
+    out->hash_ = std::make_unique<HashSink>(head, opts.digests);
+    head = out->hash_.get();
+  }
+  DW_ASSIGN_OR_RETURN(out->compressor_, NewCompressor(c, head, opts.compress));
+  if (out->compressor_) head = out->compressor_.get();
+  out->head_ = head;
+  return std::unique_ptr<Output>(std::move(out));
+}
+
+}  // namespace dw::stream

@@ -1,0 +1,97 @@
+// Output files that never leave a partial file under the final name.
+//
+// OutputFile writes `<final>.inprog` (a stale one from a crash is replaced) and
+// Publish() makes it `<final>`: flush, fdatasync, close, rename, fsync the
+// directory. Without overwrite, an existing `<final>` is an AlreadyExists error
+// naming it (and the temporary file is removed). Abandon(), or destroying the
+// object without Publish(), removes the temporary file.
+//
+// OpenOutput() builds a whole chain from a spec:
+//   file:PATH  gzip:PATH  bzip2:PATH  zstd:PATH   explicit compression
+//   PATH                                          compression from .gz/.bz2/.zst
+//   -  file:-  gzip:-  ...                        stdout (nothing to publish)
+// The chain is  compressor -> HashSink (if digests asked) -> OutputFile, so the
+// digests are those of the final, compressed bytes (what md5sums files list).
+//
+//   DW_ASSIGN_OR_RETURN(auto out, OpenOutput(env, "x.xml.bz2", {}));
+//   DW_RETURN_IF_ERROR(writer.WriteTo(out->sink()));
+//   DW_RETURN_IF_ERROR(out->Publish());          // or out->Abandon() on failure
+//
+// Thread-safety: one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "env/env.h"
+#include "stream/compress.h"
+#include "stream/hash.h"
+#include "stream/sink.h"
+
+namespace dw::stream {
+
+// Suffix of the temporary name an OutputFile writes before publishing.
+inline constexpr const char* kInprogSuffix = ".inprog";
+
+class OutputFile final : public Sink {
+ public:
+  // Creates (or truncates) `<final_path>.inprog`.
+  static Result<std::unique_ptr<OutputFile>> Create(Env* env, const std::string& final_path);
+  ~OutputFile() override;
+
+  Status Append(std::string_view data) override;
+  Status EndUnit(OffsetCallback on_next_offset) override;
+  // Flushes and syncs the data and closes the file; does not rename.
+  Status Close() override;
+  uint64_t BytesIn() const override { return bytes_; }
+
+  // Close() if needed, then rename to the final path (see above).
+  Status Publish(bool overwrite);
+  // Removes the temporary file. Idempotent; a no-op after Publish().
+  void Abandon();
+
+  const std::string& final_path() const { return final_path_; }
+  std::string temp_path() const { return final_path_ + kInprogSuffix; }
+
+ private:
+  OutputFile(Env* env, std::string final_path, std::unique_ptr<WritableFile> file)
+      : env_(env), final_path_(std::move(final_path)), file_(std::move(file)) {}
+  Env* env_;
+  std::string final_path_;
+  std::unique_ptr<WritableFile> file_;
+  uint64_t bytes_ = 0;
+  bool closed_ = false;
+  bool done_ = false;  // published or abandoned
+  Status status_;
+};
+
+struct OutputOptions {
+  CompressOptions compress;  // level and threads
+  bool overwrite = false;    // Publish() may replace an existing file
+  unsigned digests = 0;      // HashKind mask computed over the final bytes
+};
+
+// A chain ready to be written: sink() is its head.
+class Output {
+ public:
+  virtual ~Output() = default;
+  virtual Sink* sink() = 0;
+  // Closes the chain and publishes the file (stdout: flushes). After an error the
+  // temporary file is removed and nothing exists under the final name.
+  virtual Status Publish() = 0;
+  // Drops everything written; nothing is left on disk. Idempotent.
+  virtual void Abandon() = 0;
+  // The final path ("-" for stdout).
+  virtual const std::string& path() const = 0;
+  virtual Compression compression() const = 0;
+  // Digests of the written (compressed) bytes; valid after Publish().
+  virtual const Digests& digests() const = 0;
+  // Bytes written to the file (compressed); valid after Publish().
+  virtual uint64_t bytes_out() const = 0;
+};
+
+Result<std::unique_ptr<Output>> OpenOutput(Env* env, std::string_view spec,
+                                           const OutputOptions& opts);
+
+}  // namespace dw::stream
