@@ -280,12 +280,6 @@ class Importer : public format::XmlHandler {
       return Status::Corruption(
           fmt::format("{}: a revision of page {} has no <id>", name_, page.id));
     }
-    DW_ASSIGN_OR_RETURN(bool exists, RevisionExists(rev.id));
-    if (exists) {
-      stats_.revisions_skipped++;
-      page_.skipped++;
-      return Status::OK();
-    }
     DW_ASSIGN_OR_RETURN(std::string ts, DumpTimestampToDb(rev.timestamp));
 
     // Who.
@@ -306,23 +300,40 @@ class Importer : public format::XmlHandler {
     if (rev.comment_deleted) deleted |= kDeletedComment;
     DW_ASSIGN_OR_RETURN(int64_t comment_id, CommentFor(rev.comment.value_or("")));
 
-    // What: the main slot, then any others.
-    int64_t rev_len = 0;
-    std::string main_sha1;
-    DW_RETURN_IF_ERROR(
-        WriteSlot(page, rev, rev.main, /*role_id=*/1, &rev_len, &main_sha1, &deleted));
+    // What: the main slot, then any others (sizes, hashes, shared content rows;
+    // nothing written yet).
+    std::vector<SlotInfo> slots;
+    slots.reserve(1 + rev.slots.size());
+    DW_ASSIGN_OR_RETURN(SlotInfo main_slot, PlanSlot(page, rev, rev.main, /*role_id=*/1, &deleted));
+    slots.push_back(std::move(main_slot));
     for (const format::XmlSlot& slot : rev.slots) {
       DW_ASSIGN_OR_RETURN(int64_t role_id, NameId(&roles_, ins_role_.get(), slot.role));
-      std::string ignored;
-      DW_RETURN_IF_ERROR(WriteSlot(page, rev, slot, role_id, &rev_len, &ignored, &deleted));
+      DW_ASSIGN_OR_RETURN(SlotInfo info, PlanSlot(page, rev, slot, role_id, &deleted));
+      slots.push_back(std::move(info));
     }
-    std::string rev_sha1 = rev.slots.empty() || rev.sha1.empty() ? main_sha1 : rev.sha1;
+    int64_t rev_len = 0;
+    for (const SlotInfo& si : slots) rev_len += si.size;
+    std::string rev_sha1 = rev.slots.empty() || rev.sha1.empty() ? slots[0].sha1 : rev.sha1;
     if (rev.main.text.deleted && !rev.sha1.empty()) rev_sha1 = rev.sha1;
 
+    // The revision row first: its primary key is the "already imported?" check,
+    // so the common case costs no extra query. Only when the insert fails do we
+    // look whether the id exists (skip) or something else went wrong (error).
     int64_t parent = rev.parent_id.value_or(0);
     Value rv[] = {rev.id,           page.id, actor,  Str(ts),      int64_t{rev.minor ? 1 : 0},
                   int64_t{deleted}, rev_len, parent, Str(rev_sha1)};
-    DW_RETURN_IF_ERROR(Exec(ins_rev_.get(), rv, "revision", rev.id));
+    Status inserted = Exec(ins_rev_.get(), rv, "revision", rev.id);
+    if (!inserted.ok()) {
+      DW_ASSIGN_OR_RETURN(bool exists, RevisionExists(rev.id));
+      if (!exists) return inserted;
+      stats_.revisions_skipped++;
+      page_.skipped++;
+      return Status::OK();
+    }
+    for (size_t i = 0; i < slots.size(); ++i) {
+      const format::XmlSlot& slot = i == 0 ? rev.main : rev.slots[i - 1];
+      DW_RETURN_IF_ERROR(StoreSlot(rev, slot, &slots[i]));
+    }
     Value rc[] = {rev.id, comment_id};
     DW_RETURN_IF_ERROR(Exec(ins_rct_.get(), rc, "revision_comment_temp", rev.id));
     if (is_ip) {
@@ -394,6 +405,7 @@ class Importer : public format::XmlHandler {
  private:
   struct SlotInfo {
     int64_t rev_id = 0;
+    int64_t role_id = 1;
     int64_t content_id = 0;
     int64_t origin = 0;
     int64_t size = 0;
@@ -571,9 +583,10 @@ class Importer : public format::XmlHandler {
     return std::optional<SlotInfo>(std::move(s));
   }
 
-  Status WriteSlot(const format::XmlPage& page, const format::XmlRevision& rev,
-                   const format::XmlSlot& slot, int64_t role_id, int64_t* rev_len,
-                   std::string* sha1_out, int* deleted) {
+  // Works out a slot's size, hash, model and whether it shares an earlier
+  // revision's content row. Reads only.
+  Result<SlotInfo> PlanSlot(const format::XmlPage& page, const format::XmlRevision& rev,
+                            const format::XmlSlot& slot, int64_t role_id, int* deleted) {
     const format::XmlText& t = slot.text;
     if (t.deleted) *deleted |= kDeletedText;
     if (!t.deleted && t.text.empty() && !t.location.empty() && t.bytes.value_or(0) > 0) {
@@ -586,6 +599,7 @@ class Importer : public format::XmlHandler {
     DW_ASSIGN_OR_RETURN(int64_t model_id, NameId(&models_, ins_model_.get(), model));
     SlotInfo info;
     info.rev_id = rev.id;
+    info.role_id = role_id;
     info.model_id = model_id;
     if (t.deleted) {
       info.size = t.bytes.value_or(0);
@@ -616,27 +630,30 @@ class Importer : public format::XmlHandler {
                page_.last.size == info.size && page_.last.model_id == info.model_id) {
       shared = page_.last;  // importDump.php: same content as the previous revision
     }
-
     if (shared) {
       info.content_id = shared->content_id;
       info.origin = shared->origin;
+    }
+    return info;
+  }
+
+  // Writes the text and content rows (unless shared) and the slots row.
+  Status StoreSlot(const format::XmlRevision& rev, const format::XmlSlot& slot, SlotInfo* info) {
+    if (info->content_id != 0) {
       stats_.shared_content++;
     } else {
-      Value tv[] = {std::string_view(t.text)};
+      const std::string& text = slot.text.text;
+      Value tv[] = {std::string_view(text)};
       DW_ASSIGN_OR_RETURN(int64_t old_id, Insert(ins_text_.get(), tv, "text"));
       std::string address = fmt::format("tt:{}", old_id);
-      Value cv[] = {info.size, Str(info.sha1), model_id, Str(address)};
-      DW_ASSIGN_OR_RETURN(info.content_id, Insert(ins_content_.get(), cv, "content"));
-      info.origin = rev.id;
-      stats_.text_bytes += t.text.size();
+      Value cv[] = {info->size, Str(info->sha1), info->model_id, Str(address)};
+      DW_ASSIGN_OR_RETURN(info->content_id, Insert(ins_content_.get(), cv, "content"));
+      info->origin = rev.id;
+      stats_.text_bytes += text.size();
     }
-    Value sv[] = {rev.id, role_id, info.content_id, info.origin};
+    Value sv[] = {rev.id, info->role_id, info->content_id, info->origin};
     DW_RETURN_IF_ERROR(Exec(ins_slot_.get(), sv, "slots", rev.id));
-    *rev_len += info.size;
-    if (role_id == 1) {
-      *sha1_out = info.sha1;
-      page_.last = std::move(info);
-    }
+    if (info->role_id == 1) page_.last = *info;
     return Status::OK();
   }
 
