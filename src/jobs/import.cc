@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <variant>
@@ -109,6 +110,7 @@ class RowBuffer {
  public:
   using Owned = std::variant<Null, int64_t, double, std::string>;
   static constexpr size_t kRowsPerInsert = 200;
+  static constexpr size_t kBytesPerInsert = 4u << 20;
 
   // `head` is "INSERT INTO {t} (a, b)" and `row` "(?, $T)", both expanded.
   RowBuffer(db::Connection& conn, std::string table, std::string head, std::string row,
@@ -143,17 +145,23 @@ class RowBuffer {
     const size_t total = rows();
     std::vector<Value> params;
     while (done < total) {
-      size_t n = std::min(kRowsPerInsert, total - done);
-      db::Statement* st = nullptr;
-      if (n == kRowsPerInsert) {
-        if (!full_) {
-          DW_ASSIGN_OR_RETURN(full_, Prepare(n));
+      // Up to kRowsPerInsert rows and about kBytesPerInsert bytes per statement
+      // (a MariaDB packet must hold it; max_allowed_packet is 16 MiB by default),
+      // but always at least one row.
+      size_t n = 0;
+      size_t bytes = 0;
+      while (done + n < total && n < kRowsPerInsert) {
+        size_t row_bytes = 0;
+        for (size_t c = 0; c < columns_; ++c) {
+          if (const auto* str = std::get_if<std::string>(&values_[(done + n) * columns_ + c])) {
+            row_bytes += str->size();
+          }
         }
-        st = full_.get();
-      } else {
-        DW_ASSIGN_OR_RETURN(partial_, Prepare(n));
-        st = partial_.get();
+        if (n > 0 && bytes + row_bytes > kBytesPerInsert) break;
+        bytes += row_bytes;
+        ++n;
       }
+      DW_ASSIGN_OR_RETURN(db::Statement * st, StatementFor(n));
       params.clear();
       for (size_t i = done * columns_; i < (done + n) * columns_; ++i) {
         std::visit(
@@ -177,6 +185,17 @@ class RowBuffer {
   }
 
  private:
+  // Prepared statements for n rows, kept for the sizes in use (a handful).
+  Result<db::Statement*> StatementFor(size_t n) {
+    auto it = statements_.find(n);
+    if (it != statements_.end()) return it->second.get();
+    if (statements_.size() >= 8) statements_.clear();
+    DW_ASSIGN_OR_RETURN(auto st, Prepare(n));
+    db::Statement* raw = st.get();
+    statements_[n] = std::move(st);
+    return raw;
+  }
+
   Result<std::unique_ptr<db::Statement>> Prepare(size_t n) {
     std::string sql = head_ + " VALUES ";
     for (size_t i = 0; i < n; ++i) {
@@ -191,7 +210,7 @@ class RowBuffer {
   size_t columns_;
   std::vector<Owned> values_;
   size_t bytes_ = 0;
-  std::unique_ptr<db::Statement> full_, partial_;
+  std::map<size_t, std::unique_ptr<db::Statement>> statements_;
 };
 
 class Importer : public format::XmlHandler {
