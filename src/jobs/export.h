@@ -68,8 +68,8 @@ struct ExportOptions {
   std::optional<int64_t> rev_end;       // --revrange --revend (exclusive)
   std::string schema_version = "0.11";  // "0.10" or "0.11"
   Form form = Form::kOnePass;
-  bool write_header = true;             // <mediawiki ...><siteinfo>...</siteinfo>
-  bool write_footer = true;             // </mediawiki>
+  bool write_header = true;  // <mediawiki ...><siteinfo>...</siteinfo>
+  bool write_footer = true;  // </mediawiki>
   // Where `external` text blobs (DB://cluster/id) are read from; empty: such
   // revisions are reported as problems and written without text.
   std::optional<db::DbSpec> external_store;
@@ -105,6 +105,9 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
               std::vector<ExportOutput>& outputs, ExportObserver* observer, ExportStats* stats);
 
 // Checks option combinations and filter syntax; one line naming the bad value.
-Status ValidateExportOptions(const ExportOptions& options, const std::vector<ExportOutput>& outputs);
+// With `site`, namespace names in filters are checked against its namespaces
+// (without, only numbers and NS_* constants are known).
+Status ValidateExportOptions(const ExportOptions& options, const std::vector<ExportOutput>& outputs,
+                             const mw::SiteInfo* site = nullptr);
 
 }  // namespace dw::jobs

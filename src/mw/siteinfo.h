@@ -20,22 +20,22 @@ namespace dw::mw {
 
 struct Namespace {
   int key = 0;
-  std::string name;             // local name with spaces, "" for the main namespace
-  std::string canonical;        // canonical (English) name, "" if none
+  std::string name;                        // local name with spaces, "" for the main namespace
+  std::string canonical;                   // canonical (English) name, "" if none
   std::string case_mode = "first-letter";  // "first-letter" or "case-sensitive"
-  bool content = false;         // a content namespace
+  bool content = false;                    // a content namespace
   std::vector<std::string> aliases;
 };
 
 struct SiteInfo {
   std::string sitename = "MediaWiki";
-  std::string dbname;            // the wiki's database name ("my_wiki" in a plain install)
-  std::string base;              // URL of the main page, e.g. https://aa.wikipedia.org/wiki/Main_Page
+  std::string dbname;  // the wiki's database name ("my_wiki" in a plain install)
+  std::string base;    // URL of the main page, e.g. https://aa.wikipedia.org/wiki/Main_Page
   std::string generator = "MediaWiki 1.39.17";
   std::string case_mode = "first-letter";
-  std::string lang = "en";       // xml:lang
+  std::string lang = "en";            // xml:lang
   std::vector<Namespace> namespaces;  // sorted by key
-  std::string api_json;          // the api.php answer this came from, verbatim ("" for defaults)
+  std::string api_json;  // the api.php answer this came from, verbatim ("" for defaults)
 
   // The defaults of a plain English MediaWiki 1.39 (namespaces -2..15).
   static SiteInfo Defaults(std::string_view dbname);

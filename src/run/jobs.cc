@@ -137,11 +137,14 @@ std::vector<JobSpec> BuildJobList(const JobListOptions& o) {
        {{"pages-meta-history", "xml", "7z"}},
        "",
        ""});
-  if (o.chunks && o.recombine_history)
+  if (o.chunks && o.recombine_history) {
     recombine("metahistory7zdump", "Recombine all pages with complete edit history (.7z)",
               "These dumps can be *very* large, uncompressing up to 100 times the archive download "
               "size. Suitable for archival and statistical use, most mirror sites won't want or "
               "need this.");
+    // Made from the recombined bz2 file (7z archives cannot be joined).
+    jobs.back().prereqs.push_back("metahistorybz2dumprecombine");
+  }
   if (o.multistream) {
     add({"articlesmultistreamdump",
          JobKind::kMultistream,

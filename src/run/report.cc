@@ -475,9 +475,10 @@ std::string RenderIndexHtml(const RunView& v, std::string_view tmpl) {
       "<p class='checksum'>Verify downloaded files against the <a href=\"{}\">(md5)</a>, <a "
       "href=\"{}\">(sha1)</a> checksums to check for corrupted files.</p>",
       HtmlEscape(md5), HtmlEscape(sha1));
-  vars["index"] = v.all_wikis_index ? fmt::format("<p><a href=\"../../{}\">Back to all databases</a></p>",
-                                                  HtmlEscape(v.index_name))
-                                    : "";
+  vars["index"] = v.all_wikis_index
+                      ? fmt::format("<p><a href=\"../../{}\">Back to all databases</a></p>",
+                                    HtmlEscape(v.index_name))
+                      : "";
   return Substitute(tmpl.empty() ? kBuiltinTemplate : tmpl, vars);
 }
 

@@ -1,0 +1,336 @@
+#include "mw/revision_reader.h"
+
+#include <algorithm>
+
+namespace dw::mw {
+namespace {
+
+enum Col : size_t {
+  kPageId,
+  kPageNs,
+  kPageTitle,
+  kPageIsRedirect,
+  kPageLatest,
+  kRevId,
+  kRevParent,
+  kRevTimestamp,
+  kRevMinor,
+  kRevDeleted,
+  kRevSha1,
+  kActorUser,
+  kActorName,
+  kCommentText,
+  kSlotRole,
+  kSlotOrigin,
+  kContentModel,
+  kContentSize,
+  kContentSha1,
+  kContentAddress,
+  kRdFrom,
+  kRdNamespace,
+  kRdTitle,
+  kRdInterwiki,
+  kOldId,
+  kOldFlags,
+  kOldText,
+};
+
+void Assign(std::string* s, std::string_view v) { s->assign(v.data(), v.size()); }
+
+Status LoadNameTable(db::Connection& conn, std::string_view sql,
+                     std::unordered_map<int64_t, std::string>* out) {
+  DW_ASSIGN_OR_RETURN(auto cur, conn.Query(conn.Sql(sql)));
+  while (true) {
+    DW_ASSIGN_OR_RETURN(bool more, cur->Next());
+    if (!more) break;
+    (*out)[cur->row().Int(0)] = std::string(cur->row().Bytes(1));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+RevisionReader::~RevisionReader() = default;
+
+Result<std::unique_ptr<RevisionReader>> RevisionReader::Open(db::Connection& conn,
+                                                             const RevisionQuery& query) {
+  std::unique_ptr<RevisionReader> r(new RevisionReader(conn, query));
+  DW_RETURN_IF_ERROR(r->Init());
+  return r;
+}
+
+Status RevisionReader::Init() {
+  for (const char* t : {"page", "revision", "comment", "actor", "slots", "content",
+                        "content_models", "slot_roles"}) {
+    DW_ASSIGN_OR_RETURN(bool exists, conn_.TableExists(t));
+    if (!exists) {
+      return Status::NotFound(conn_.spec().Describe() + ": table '" + conn_.TableName(t) +
+                              "' does not exist (not a MediaWiki 1.39 database?)");
+    }
+  }
+  DW_ASSIGN_OR_RETURN(bool has_temp, conn_.TableExists("revision_comment_temp"));
+  DW_ASSIGN_OR_RETURN(bool has_redirect, conn_.TableExists("redirect"));
+  if (q_.load_text) {
+    DW_ASSIGN_OR_RETURN(bool has_text, conn_.TableExists("text"));
+    if (!has_text) {
+      return Status::NotFound(conn_.spec().Describe() + ": table '" + conn_.TableName("text") +
+                              "' does not exist");
+    }
+  }
+  DW_RETURN_IF_ERROR(
+      LoadNameTable(conn_, "SELECT model_id, model_name FROM {content_models}", &models_));
+  DW_RETURN_IF_ERROR(LoadNameTable(conn_, "SELECT role_id, role_name FROM {slot_roles}", &roles_));
+
+  const bool maria = conn_.backend() == db::Backend::kMariaDB;
+  std::string meta =
+      "page_id, page_namespace, page_title, page_is_redirect, page_latest, "
+      "rev_id, rev_parent_id, rev_timestamp, rev_minor_edit, rev_deleted, rev_sha1, "
+      "actor_user, actor_name, comment_text, "
+      "slot_role_id, slot_origin, content_model, content_size, content_sha1, content_address, ";
+  meta += has_redirect ? "rd_from, rd_namespace, rd_title, rd_interwiki"
+                       : "NULL AS rd_from, NULL AS "
+                         "rd_namespace, NULL AS rd_title, NULL AS rd_interwiki";
+  std::string from = " FROM {page} JOIN {revision} ON rev_page = page_id";
+  if (q_.current) from += " AND rev_id = page_latest";
+  if (has_temp) {
+    from +=
+        " LEFT JOIN {revision_comment_temp} ON revcomment_rev = rev_id"
+        " JOIN {comment} ON comment_id = COALESCE(revcomment_comment_id, rev_comment_id)";
+  } else {
+    from += " JOIN {comment} ON comment_id = rev_comment_id";
+  }
+  from +=
+      " JOIN {actor} ON actor_id = rev_actor"
+      " JOIN {slots} ON slot_revision_id = rev_id"
+      " JOIN {content} ON content_id = slot_content_id";
+  if (has_redirect) from += " LEFT JOIN {redirect} ON rd_from = page_id";
+  std::string where = " WHERE page_id >= ? AND page_id < ?";
+  if (q_.rev_start) where += " AND rev_id >= " + std::to_string(*q_.rev_start);
+  if (q_.rev_end) where += " AND rev_id < " + std::to_string(*q_.rev_end);
+  const std::string order = " ORDER BY page_id, rev_id, slot_role_id";
+  std::string sql;
+  if (!q_.load_text) {
+    sql = "SELECT " + meta + from + where + order;
+  } else if (maria) {
+    // Text rows are named by content_address "tt:<old_id>": join them in the
+    // same pass instead of one query per text (InnoDB reads rows in index order).
+    sql = "SELECT " + meta + ", old_id, old_flags, old_text" + from +
+          " LEFT JOIN {text} ON old_id = IF(content_address LIKE 'tt:%', "
+          "CAST(SUBSTRING(content_address, 4) AS UNSIGNED), NULL)" +
+          where + order;
+  } else {
+    // SQLite sorts the metadata rows of a batch (no (rev_page, rev_id) index in
+    // MediaWiki's SQLite schema); the texts are joined after the sort, so they are
+    // never copied into the sorter. The co-routine keeps the inner order; Next()
+    // checks it.
+    sql = "SELECT r.*, old_id, old_flags, old_text FROM (SELECT " + meta + from + where + order +
+          ") AS r LEFT JOIN {text} ON old_id = (CASE WHEN CAST(substr(r.content_address, 1, 3) AS "
+          "BLOB) = x'74743a' THEN CAST(substr(r.content_address, 4) AS INTEGER) ELSE NULL END)";
+  }
+  sql_ = conn_.Sql(sql);
+
+  // Bounds of the page range.
+  {
+    DW_ASSIGN_OR_RETURN(auto cur,
+                        conn_.Query(conn_.Sql("SELECT MIN(page_id), MAX(page_id) FROM {page}")));
+    DW_ASSIGN_OR_RETURN(bool any, cur->Next());
+    if (!any || cur->row().IsNull(0)) {
+      exhausted_ = true;
+      return Status::OK();
+    }
+    next_page_ = cur->row().Int(0);
+    max_page_id_ = cur->row().Int(1);
+  }
+  if (q_.page_start) next_page_ = std::max(next_page_, *q_.page_start);
+  if (q_.page_end) max_page_id_ = std::min(max_page_id_, *q_.page_end - 1);
+  if (next_page_ > max_page_id_) exhausted_ = true;
+  return Status::OK();
+}
+
+Status RevisionReader::StartBatch(bool* any) {
+  *any = false;
+  cursor_.reset();
+  if (exhausted_) return Status::OK();
+  // The batch is [next_page_, hi): hi is the page id batch_pages pages on.
+  int64_t hi = max_page_id_ + 1;
+  {
+    db::Value params[] = {next_page_, int64_t{q_.batch_pages}};
+    DW_ASSIGN_OR_RETURN(auto cur,
+                        conn_.Query(conn_.Sql("SELECT page_id FROM {page} WHERE page_id >= ? "
+                                              "ORDER BY page_id LIMIT 1 OFFSET ?"),
+                                    params));
+    DW_ASSIGN_OR_RETURN(bool found, cur->Next());
+    if (found) hi = std::min(hi, cur->row().Int(0));
+  }
+  db::Value params[] = {next_page_, hi};
+  DW_ASSIGN_OR_RETURN(cursor_, conn_.Query(sql_, params));
+  next_page_ = hi;
+  if (next_page_ > max_page_id_) exhausted_ = true;
+  *any = true;
+  return Status::OK();
+}
+
+void RevisionReader::FillFromRow(const db::Row& row, bool new_revision) {
+  if (new_revision) {
+    rev_.page_id = row.Int(kPageId);
+    rev_.page_ns = static_cast<int>(row.Int(kPageNs));
+    Assign(&rev_.page_title, row.Bytes(kPageTitle));
+    rev_.page_is_redirect = row.Int(kPageIsRedirect) != 0;
+    rev_.page_latest = row.Int(kPageLatest);
+    rev_.has_redirect_row = !row.IsNull(kRdFrom);
+    if (rev_.has_redirect_row) {
+      rev_.rd_namespace = static_cast<int>(row.Int(kRdNamespace));
+      Assign(&rev_.rd_title, row.Bytes(kRdTitle));
+      Assign(&rev_.rd_interwiki, row.Bytes(kRdInterwiki));
+    }
+    rev_.rev_id = row.Int(kRevId);
+    rev_.parent_id = row.Int(kRevParent);
+    Assign(&rev_.timestamp, row.Bytes(kRevTimestamp));
+    rev_.minor = row.Int(kRevMinor) != 0;
+    rev_.deleted = static_cast<int>(row.Int(kRevDeleted));
+    Assign(&rev_.sha1, row.Bytes(kRevSha1));
+    rev_.user_id = row.Int(kActorUser);
+    Assign(&rev_.user_text, row.Bytes(kActorName));
+    Assign(&rev_.comment, row.Bytes(kCommentText));
+    rev_.slot_count = 0;
+  }
+  if (rev_.slots.size() <= rev_.slot_count) rev_.slots.emplace_back();
+  SlotData& s = rev_.slots[rev_.slot_count++];
+  int64_t role = row.Int(kSlotRole);
+  auto rit = roles_.find(role);
+  if (rit != roles_.end()) {
+    s.role = rit->second;
+  } else {
+    s.role = "role" + std::to_string(role);
+  }
+  s.origin = row.Int(kSlotOrigin);
+  s.model_id = row.Int(kContentModel);
+  auto mit = models_.find(s.model_id);
+  if (mit != models_.end()) {
+    s.model = mit->second;
+  } else {
+    s.model.clear();
+  }
+  s.size = row.Int(kContentSize);
+  Assign(&s.sha1, row.Bytes(kContentSha1));
+  Assign(&s.address, row.Bytes(kContentAddress));
+  if (q_.load_text) {
+    s.has_text_row = !row.IsNull(kOldId);
+    if (s.has_text_row) {
+      Assign(&s.text_flags, row.Bytes(kOldFlags));
+      Assign(&s.text_raw, row.Bytes(kOldText));
+    } else {
+      s.text_flags.clear();
+      s.text_raw.clear();
+    }
+  } else {
+    s.has_text_row = false;
+  }
+}
+
+Result<const RevisionData*> RevisionReader::Next() {
+  if (!have_pending_row_) {
+    while (true) {
+      if (cursor_) {
+        DW_ASSIGN_OR_RETURN(bool more, cursor_->Next());
+        if (more) break;
+        cursor_.reset();
+      }
+      bool any = false;
+      DW_RETURN_IF_ERROR(StartBatch(&any));
+      if (!any) return static_cast<const RevisionData*>(nullptr);
+    }
+  }
+  have_pending_row_ = false;
+  FillFromRow(cursor_->row(), /*new_revision=*/true);
+  while (true) {
+    DW_ASSIGN_OR_RETURN(bool more, cursor_->Next());
+    if (!more) {
+      cursor_.reset();
+      break;
+    }
+    const db::Row& row = cursor_->row();
+    if (row.Int(kRevId) != rev_.rev_id) {
+      int64_t page = row.Int(kPageId);
+      if (page < rev_.page_id || (page == rev_.page_id && row.Int(kRevId) < rev_.rev_id)) {
+        return Status::Aborted(conn_.spec().Describe() + ": rows came out of order (revision " +
+                               std::to_string(row.Int(kRevId)) + " after " +
+                               std::to_string(rev_.rev_id) + ")");
+      }
+      have_pending_row_ = true;
+      break;
+    }
+    FillFromRow(cursor_->row(), /*new_revision=*/false);
+  }
+  if (rev_.slot_count > 1) {
+    std::sort(rev_.slots.begin(), rev_.slots.begin() + static_cast<std::ptrdiff_t>(rev_.slot_count),
+              [](const SlotData& a, const SlotData& b) {
+                if (a.role == "main") return b.role != "main";
+                if (b.role == "main") return false;
+                return a.role < b.role;
+              });
+  }
+  return static_cast<const RevisionData*>(&rev_);
+}
+
+// ---------------------------------------------------------------------------
+
+Result<std::unique_ptr<LogReader>> LogReader::Open(db::Connection& conn,
+                                                   std::optional<int64_t> start,
+                                                   std::optional<int64_t> end, int batch) {
+  for (const char* t : {"logging", "actor", "comment"}) {
+    DW_ASSIGN_OR_RETURN(bool exists, conn.TableExists(t));
+    if (!exists) {
+      return Status::NotFound(conn.spec().Describe() + ": table '" + conn.TableName(t) +
+                              "' does not exist (not a MediaWiki 1.39 database?)");
+    }
+  }
+  std::unique_ptr<LogReader> r(new LogReader(conn));
+  r->end_ = end;
+  r->batch_ = batch;
+  r->last_id_ = start ? *start - 1 : 0;
+  std::string sql =
+      "SELECT log_id, log_type, log_action, log_timestamp, log_namespace, log_title, log_params, "
+      "log_deleted, actor_user, actor_name, comment_text FROM {logging} "
+      "JOIN {actor} ON actor_id = log_actor JOIN {comment} ON comment_id = log_comment_id "
+      "WHERE log_type != 'suppress' AND log_id > ?";
+  if (end) sql += " AND log_id < " + std::to_string(*end);
+  sql += " ORDER BY log_id LIMIT " + std::to_string(batch);
+  r->sql_ = conn.Sql(sql);
+  return r;
+}
+
+Result<const LogItemData*> LogReader::Next() {
+  while (true) {
+    if (done_) return static_cast<const LogItemData*>(nullptr);
+    if (!cursor_) {
+      db::Value p[] = {last_id_};
+      DW_ASSIGN_OR_RETURN(cursor_, conn_.Query(sql_, p));
+      in_batch_ = 0;
+    }
+    DW_ASSIGN_OR_RETURN(bool more, cursor_->Next());
+    if (!more) {
+      cursor_.reset();
+      if (in_batch_ < batch_) done_ = true;
+      continue;
+    }
+    ++in_batch_;
+    const db::Row& row = cursor_->row();
+    item_.id = row.Int(0);
+    Assign(&item_.type, row.Bytes(1));
+    Assign(&item_.action, row.Bytes(2));
+    Assign(&item_.timestamp, row.Bytes(3));
+    item_.ns = static_cast<int>(row.Int(4));
+    Assign(&item_.title, row.Bytes(5));
+    Assign(&item_.params, row.Bytes(6));
+    item_.deleted = static_cast<int>(row.Int(7));
+    item_.user_is_null = row.IsNull(8);
+    item_.user_id = row.Int(8);
+    Assign(&item_.user_text, row.Bytes(9));
+    Assign(&item_.comment, row.Bytes(10));
+    last_id_ = item_.id;
+    return static_cast<const LogItemData*>(&item_);
+  }
+}
+
+}  // namespace dw::mw

@@ -1,0 +1,144 @@
+// RevisionReader: streams a wiki's pages and revisions (with their slots and,
+// optionally, their text rows) out of the MediaWiki 1.39 schema, in the order
+// dumpBackup.php writes them: by page id, then revision id, slots by role.
+//
+// Reads in keyset batches of page ids (ExportOptions::batch_size pages per
+// query); each batch is one streaming query joining page, revision, comment,
+// actor, slots, content, redirect and (with text) text, so memory is bounded by
+// one revision (its text included), whatever the wiki size.
+//
+// The caller owns the snapshot (Connection::BeginSnapshot) and keeps the
+// connection alive. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+#include "db/database.h"
+
+namespace dw::mw {
+
+// MediaWiki's rev_deleted / log_deleted bits.
+inline constexpr int kDeletedText = 1;  // DELETED_TEXT (log: DELETED_ACTION)
+inline constexpr int kDeletedComment = 2;
+inline constexpr int kDeletedUser = 4;
+inline constexpr int kDeletedRestricted = 8;
+
+struct SlotData {
+  std::string role;  // "main", ...
+  int64_t origin = 0;
+  std::string model;  // content model name ("" if the id is unknown)
+  int64_t model_id = 0;
+  int64_t size = 0;
+  std::string sha1;
+  std::string address;  // content_address, "tt:123"
+  // Text row (only when text is loaded): has_text_row false when the address
+  // names no text row, or the row is missing.
+  bool has_text_row = false;
+  std::string text_flags;
+  std::string text_raw;  // old_text as stored (maybe compressed, maybe a URL)
+};
+
+struct RevisionData {
+  // Page
+  int64_t page_id = 0;
+  int page_ns = 0;
+  std::string page_title;  // db key, underscores
+  bool page_is_redirect = false;
+  int64_t page_latest = 0;
+  bool has_redirect_row = false;
+  int rd_namespace = 0;
+  std::string rd_title;
+  std::string rd_interwiki;
+  // Revision
+  int64_t rev_id = 0;
+  int64_t parent_id = 0;
+  std::string timestamp;  // 14 digits, YYYYMMDDHHMMSS
+  bool minor = false;
+  int deleted = 0;
+  int64_t user_id = 0;  // actor_user, 0 for NULL
+  std::string user_text;
+  std::string comment;
+  std::string sha1;             // rev_sha1
+  std::vector<SlotData> slots;  // main first, then by role name; size() = slot_count
+  size_t slot_count = 0;
+};
+
+struct RevisionQuery {
+  bool current = false;                         // only page_latest (--current)
+  bool load_text = true;                        // join the text table
+  std::optional<int64_t> page_start, page_end;  // [start, end)
+  std::optional<int64_t> rev_start, rev_end;    // [start, end)
+  int batch_pages = 10000;
+};
+
+class RevisionReader {
+ public:
+  static Result<std::unique_ptr<RevisionReader>> Open(db::Connection& conn,
+                                                      const RevisionQuery& query);
+  ~RevisionReader();
+
+  // The next revision, or nullptr at the end. The pointee stays valid until the
+  // next call.
+  Result<const RevisionData*> Next();
+
+  // Largest page id in the range (for progress/ETA); 0 if unknown.
+  int64_t max_page_id() const { return max_page_id_; }
+
+ private:
+  RevisionReader(db::Connection& conn, RevisionQuery query) : conn_(conn), q_(std::move(query)) {}
+  Status Init();
+  Status StartBatch(bool* any);
+  void FillFromRow(const db::Row& row, bool new_revision);
+
+  db::Connection& conn_;
+  RevisionQuery q_;
+  std::string sql_;
+  std::unordered_map<int64_t, std::string> models_, roles_;
+  std::unique_ptr<db::Cursor> cursor_;
+  int64_t next_page_ = 0;  // first page id of the next batch
+  int64_t max_page_id_ = 0;
+  bool exhausted_ = false;
+  bool have_pending_row_ = false;  // cursor_ is positioned on the first row of the next revision
+  RevisionData rev_;
+};
+
+// Log items (--logs), like WikiExporter::dumpLogs: by log_id, without the
+// 'suppress' log.
+struct LogItemData {
+  int64_t id = 0;
+  std::string type, action, timestamp;
+  int ns = 0;
+  std::string title, params;
+  int deleted = 0;
+  bool user_is_null = false;
+  int64_t user_id = 0;
+  std::string user_text;
+  std::string comment;
+};
+
+class LogReader {
+ public:
+  static Result<std::unique_ptr<LogReader>> Open(db::Connection& conn, std::optional<int64_t> start,
+                                                 std::optional<int64_t> end, int batch = 10000);
+  Result<const LogItemData*> Next();
+
+ private:
+  LogReader(db::Connection& conn) : conn_(conn) {}
+  db::Connection& conn_;
+  std::optional<int64_t> end_;
+  int batch_ = 10000;
+  int64_t last_id_ = 0;
+  int in_batch_ = 0;
+  bool done_ = false;
+  std::string sql_;
+  std::unique_ptr<db::Cursor> cursor_;
+  LogItemData item_;
+};
+
+}  // namespace dw::mw
