@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "cli/command.h"
+#include "config/config.h"
 #include "db/database.h"
 #include "db/mariadb.h"
 #include "env/env.h"
@@ -13,61 +14,6 @@
 
 namespace dw::cli {
 namespace {
-
-// mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]
-// (db::ParseDbUrl replaces this once src/db/database.cc is in main.)
-Result<db::DbSpec> ParseMariaDbUrl(const std::string& url) {
-  const std::string scheme = "mariadb://";
-  if (url.rfind(scheme, 0) != 0) {
-    return Status::InvalidArgument("--db " + url +
-                                   ": expected mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME"
-                                   "[?socket=PATH&prefix=PFX]");
-  }
-  db::DbSpec s;
-  s.backend = db::Backend::kMariaDB;
-  std::string rest = url.substr(scheme.size());
-  std::string query;
-  if (auto q = rest.find('?'); q != std::string::npos) {
-    query = rest.substr(q + 1);
-    rest.resize(q);
-  }
-  auto at = rest.rfind('@');
-  auto slash = rest.find('/', at == std::string::npos ? 0 : at);
-  if (at == std::string::npos || slash == std::string::npos || slash + 1 >= rest.size()) {
-    return Status::InvalidArgument("--db mariadb://...: expected USER@HOST/DBNAME");
-  }
-  std::string userinfo = rest.substr(0, at);
-  std::string hostport = rest.substr(at + 1, slash - at - 1);
-  s.dbname = rest.substr(slash + 1);
-  if (auto c = userinfo.find(':'); c != std::string::npos) {
-    s.user = userinfo.substr(0, c);
-    s.password = userinfo.substr(c + 1);
-  } else {
-    s.user = userinfo;
-  }
-  if (auto c = hostport.rfind(':'); c != std::string::npos) {
-    s.host = hostport.substr(0, c);
-    s.port = std::atoi(hostport.c_str() + c + 1);
-  } else {
-    s.host = hostport;
-  }
-  size_t p = 0;
-  while (p < query.size()) {
-    size_t amp = query.find('&', p);
-    std::string kv = query.substr(p, amp == std::string::npos ? std::string::npos : amp - p);
-    p = amp == std::string::npos ? query.size() : amp + 1;
-    auto eq = kv.find('=');
-    std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
-    if (k == "socket") {
-      s.socket = v;
-    } else if (k == "prefix") {
-      s.prefix = v;
-    } else if (!k.empty()) {
-      return Status::InvalidArgument("--db: unknown parameter " + k);
-    }
-  }
-  return s;
-}
 
 std::vector<std::string> SplitList(const std::vector<std::string>& items) {
   std::vector<std::string> out;
@@ -86,7 +32,7 @@ std::vector<std::string> SplitList(const std::vector<std::string>& items) {
 
 Status Run(const std::string& db_url, std::vector<std::string> tables, const std::string& output,
            const jobs::SqlDumpOptions& options, int threads, bool force, int* skipped) {
-  DW_ASSIGN_OR_RETURN(db::DbSpec spec, ParseMariaDbUrl(db_url));
+  DW_ASSIGN_OR_RETURN(db::DbSpec spec, db::ParseDbUrl(db_url));
   // gzip: the parallel gzip sink in front of a plain output file.
   bool gzip = output.rfind("gzip:", 0) == 0;
   if (!gzip && output != "-" && output.rfind("file:", 0) != 0) {
@@ -111,7 +57,7 @@ Status Run(const std::string& db_url, std::vector<std::string> tables, const std
     DW_ASSIGN_OR_RETURN(bool exists, snap->connection(0).TableExists(table));
     if (!exists) {
       LogWarn("sqldump: skipped table {}{}: it does not exist in {}", spec.prefix, table,
-              db::DescribeMariaDb(spec));
+              spec.Describe());
       ++*skipped;
       continue;
     }
@@ -148,9 +94,13 @@ int RunSqldump(int argc, char** argv) {
   int threads = 2;
   bool force = false;
   uint64_t range_size = 0;
-  app.add_option("--db", db_url,
-                 "mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]")
-      ->required();
+  std::string config_file, wiki;
+  auto* db_opt = app.add_option(
+      "--db", db_url,
+      "sqlite:PATH or mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]");
+  auto* config_opt = app.add_option("--config", config_file, "dumps config file (INI)");
+  app.add_option("--wiki", wiki, "the wiki (database name) in --config")->needs(config_opt);
+  config_opt->excludes(db_opt);
   app.add_option("--table", table_args,
                  "tables to dump, comma-separated (default: Wikimedia's public tables)");
   app.add_option("--output", output, "gzip:PATH, file:PATH or - (stdout, the default)");
@@ -172,6 +122,23 @@ int RunSqldump(int argc, char** argv) {
   if (!ParseArgs(app, argc, argv, &code)) return code;
   ApplyCommonOptions(common);
 
+  if (db_url.empty()) {
+    if (config_file.empty() || wiki.empty()) {
+      PrintError("sqldump", "give --db URL, or --config FILE with --wiki WIKI");
+      return kExitUsage;
+    }
+    auto cfg = config::Config::Load(Env::Default(), config_file);
+    if (!cfg.ok()) {
+      PrintError("sqldump", cfg.status().message());
+      return kExitUsage;
+    }
+    auto url = cfg->DbUrl(wiki);
+    if (!url.ok()) {
+      PrintError("sqldump", url.status().message());
+      return kExitUsage;
+    }
+    db_url = *url;
+  }
   jobs::SqlDumpOptions options;
   options.net_buffer_length = net_buffer_length;
   if (max_allowed_packet && max_allowed_packet < options.net_buffer_length) {
