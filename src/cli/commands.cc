@@ -1,5 +1,4 @@
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <vector>
@@ -16,7 +15,9 @@ int RunSqldump(int argc, char** argv);
 int RunDump(int argc, char** argv);
 int RunVerify(int argc, char** argv);
 int RunTransfer(int argc, char** argv);
+int RunTransferAgent(int argc, char** argv);
 int RunGenerate(int argc, char** argv);
+int RunXCompress(int argc, char** argv);
 
 namespace {
 
@@ -26,9 +27,10 @@ const Command kCommands[] = {
     {"sqldump", "dump wiki tables as SQL (like mysqldump --opt)", RunSqldump},
     {"dump", "run a whole dump of one wiki: all jobs, status files, index pages", RunDump},
     {"verify", "check published dump files: complete streams, page ranges, checksums", RunVerify},
-    {"transfer", "copy files, directories or a MariaDB backup from one host to many",
-     RunTransfer},
+    {"transfer", "copy files, directories or a MariaDB backup from one host to many", RunTransfer},
+    {"transfer-agent", "the remote side of transfer (internal)", RunTransferAgent, true},
     {"generate", "write a deterministic synthetic wiki as a MediaWiki XML dump", RunGenerate},
+    {"x-compress", "recompress a file through the stream layer (benchmarks)", RunXCompress, true},
 };
 
 size_t EditDistance(std::string_view a, std::string_view b) {

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "stream/bzip2_encoder.h"
+
 namespace dw::stream {
 
 namespace {
@@ -180,7 +182,7 @@ struct Bz2Job {
   OffsetCallback cb;
   bool end_unit = false;
   bool done = false;
-  int rc = BZ_OK;
+  Status status;
 };
 
 }  // namespace
@@ -229,15 +231,22 @@ struct Bzip2Sink::Pool {
   }
 
   void Compress(Bz2Job& job) {
-    // Worst case from bzip2's documentation: 1% larger plus 600 bytes.
-    size_t cap = job.in.size() + job.in.size() / 100 + 600;
-    job.out.resize(cap);
-    unsigned int out_len = static_cast<unsigned int>(cap);
-    job.rc = BZ2_bzBuffToBuffCompress(job.out.data(), &out_len, job.in.data(),
-                                      static_cast<unsigned int>(job.in.size()), level, 0, 0);
-    job.out.resize(job.rc == BZ_OK ? out_len : 0);
-    std::string().swap(job.in);
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (!spare_out.empty()) {
+        job.out = std::move(spare_out.back());
+        spare_out.pop_back();
+      }
+    }
+    job.out.clear();
+    job.status = Bzip2CompressStream(job.in, level, &job.out);
+    job.in.clear();
+    std::lock_guard<std::mutex> l(mu);
+    spare_in.push_back(std::move(job.in));
   }
+
+  // Buffers recycled between blocks (no page faults for fresh 1 MB buffers).
+  std::vector<std::string> spare_in, spare_out;
 };
 
 Bzip2Sink::Bzip2Sink(Sink* next, int level, int threads)
@@ -258,12 +267,16 @@ Status Bzip2Sink::Submit(OffsetCallback cb) {
   job->end_unit = true;  // every block is a complete bzip2 stream
   job->cb = std::move(cb);
   bool empty = cur_.empty();
-  if (!empty) {
-    job->in.swap(cur_);
-    cur_.reserve(block_size_);
-  }
   {
     std::lock_guard<std::mutex> l(pool_->mu);
+    if (!empty) {
+      job->in.swap(cur_);
+      if (!pool_->spare_in.empty()) {
+        cur_ = std::move(pool_->spare_in.back());
+        pool_->spare_in.pop_back();
+      }
+      cur_.reserve(block_size_);
+    }
     if (empty) {
       job->done = true;  // nothing to compress: only the unit boundary
     } else {
@@ -287,12 +300,12 @@ Status Bzip2Sink::WriteDone(bool wait_all) {
       }
     }
     pool_->pending.pop_front();
-    if (job->rc != BZ_OK)
-      return Status::IOError("bzip2: compression failed (libbz2 error " + std::to_string(job->rc) +
-                             ")");
+    DW_RETURN_IF_ERROR(job->status);
     if (!job->out.empty()) {
       DW_RETURN_IF_ERROR(next_->Append(job->out));
       any_unit_ = true;
+      std::lock_guard<std::mutex> l(pool_->mu);
+      pool_->spare_out.push_back(std::move(job->out));
     }
     // Pure block boundaries need no downstream EndUnit; only the caller's units do.
     if (job->cb) DW_RETURN_IF_ERROR(next_->EndUnit(std::move(job->cb)));
@@ -330,14 +343,9 @@ Status Bzip2Sink::Close() {
   if (status_.ok()) status_ = WriteDone(true);
   if (status_.ok() && !any_unit_) {
     // No data at all: one empty stream, so the file is valid bzip2.
-    char buf[64];
-    unsigned int len = sizeof(buf);
-    char dummy = 0;
-    int rc = BZ2_bzBuffToBuffCompress(buf, &len, &dummy, 0, level_, 0, 0);
-    if (rc != BZ_OK)
-      status_ = Status::IOError("bzip2: compression failed");
-    else
-      status_ = next_->Append(std::string_view(buf, len));
+    std::string empty;
+    status_ = Bzip2CompressStream({}, level_, &empty);
+    if (status_.ok()) status_ = next_->Append(empty);
   }
   pool_.reset();
   Status s = next_->Close();

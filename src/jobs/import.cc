@@ -1,0 +1,766 @@
+#include "jobs/import.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <openssl/sha.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <unordered_map>
+
+#include "base/log.h"
+#include "mw/schema.h"
+
+namespace dw::jobs {
+
+int64_t CommentHash(std::string_view text, std::string_view data) {
+  auto crc = [](std::string_view s) {
+    return static_cast<uint32_t>(
+        crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
+  };
+  uint32_t h = crc(text) ^ crc(data);
+  return static_cast<int64_t>(static_cast<int32_t>(h));
+}
+
+std::string Sha1Base36(std::string_view data) {
+  unsigned char md[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+  // Repeated division of the 160-bit big-endian number by 36.
+  std::string out(31, '0');
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  for (int pos = 30; pos >= 0; --pos) {
+    unsigned rem = 0;
+    for (unsigned char& b : md) {
+      unsigned cur = (rem << 8) | b;
+      b = static_cast<unsigned char>(cur / 36);
+      rem = cur % 36;
+    }
+    out[static_cast<size_t>(pos)] = kDigits[rem];
+  }
+  return out;
+}
+
+std::string IpToHex(std::string_view ip) {
+  std::string s(ip);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1) {
+    return fmt::format("{:02X}{:02X}{:02X}{:02X}", buf[0], buf[1], buf[2], buf[3]);
+  }
+  if (inet_pton(AF_INET6, s.c_str(), buf) == 1) {
+    std::string out = "v6-";
+    for (unsigned char c : buf) out += fmt::format("{:02X}", c);
+    return out;
+  }
+  return "";
+}
+
+Result<std::string> DumpTimestampToDb(std::string_view ts) {
+  // YYYY-MM-DDTHH:MM:SSZ
+  if (ts.size() != 20 || ts[4] != '-' || ts[7] != '-' || ts[10] != 'T' || ts[13] != ':' ||
+      ts[16] != ':' || ts[19] != 'Z') {
+    return Status::InvalidArgument(
+        fmt::format("timestamp '{}': expected YYYY-MM-DDTHH:MM:SSZ", ts));
+  }
+  std::string out;
+  out.reserve(14);
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
+    if (ts[i] < '0' || ts[i] > '9') {
+      return Status::InvalidArgument(
+          fmt::format("timestamp '{}': expected YYYY-MM-DDTHH:MM:SSZ", ts));
+    }
+    out.push_back(ts[i]);
+  }
+  return out;
+}
+
+namespace {
+
+using db::Null;
+using db::Value;
+
+// A deterministic page_random in [0, 1) from the page id (splitmix64).
+double PageRandom(int64_t page_id) {
+  uint64_t z = static_cast<uint64_t>(page_id) + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  // 12 decimal digits, like PHP's wfRandom().
+  return static_cast<double>(z % 1000000000000ULL) / 1e12;
+}
+
+Value Str(const std::string& s) { return std::string_view(s); }
+
+// rev_deleted bits (RevisionRecord::DELETED_*).
+constexpr int kDeletedText = 1;
+constexpr int kDeletedComment = 2;
+constexpr int kDeletedUser = 4;
+
+// Bounded caches: cleared when full (simple, and the hit rate stays high).
+constexpr size_t kCacheMax = 200000;
+
+class Importer : public format::XmlHandler {
+ public:
+  Importer(db::Connection& conn, std::string_view name, const ImportOptions& options,
+           ImportObserver* observer, ImportStats* stats)
+      : conn_(conn), name_(name), options_(options), observer_(observer), stats_(*stats) {}
+
+  // Expands {table} names and the text placeholder $T. MediaWiki stores strings
+  // as TEXT in SQLite and looks them up with text values; a blob never equals a
+  // text there, so string parameters are cast (MariaDB: binary columns, plain ?).
+  std::string Q(std::string_view tmpl) const {
+    std::string sql = conn_.Sql(tmpl);
+    const std::string_view text_param =
+        conn_.backend() == db::Backend::kSqlite ? "CAST(? AS TEXT)" : "?";
+    for (size_t pos = sql.find("$T"); pos != std::string::npos; pos = sql.find("$T", pos)) {
+      sql.replace(pos, 2, text_param);
+    }
+    return sql;
+  }
+
+  Status Prepare() {
+    auto prep = [&](std::unique_ptr<db::Statement>* out, std::string_view sql) -> Status {
+      DW_ASSIGN_OR_RETURN(*out, conn_.Prepare(Q(sql)));
+      return Status::OK();
+    };
+    DW_RETURN_IF_ERROR(
+        prep(&ins_text_, "INSERT INTO {text} (old_text, old_flags) VALUES ($T, 'utf-8')"));
+    DW_RETURN_IF_ERROR(prep(&ins_content_,
+                            "INSERT INTO {content} (content_size, content_sha1, content_model, "
+                            "content_address) VALUES (?, $T, ?, $T)"));
+    DW_RETURN_IF_ERROR(prep(&ins_slot_,
+                            "INSERT INTO {slots} (slot_revision_id, slot_role_id, slot_content_id, "
+                            "slot_origin) VALUES (?, ?, ?, ?)"));
+    DW_RETURN_IF_ERROR(prep(&ins_rev_,
+                            "INSERT INTO {revision} (rev_id, rev_page, rev_comment_id, rev_actor, "
+                            "rev_timestamp, rev_minor_edit, rev_deleted, rev_len, rev_parent_id, "
+                            "rev_sha1) VALUES (?, ?, 0, ?, $T, ?, ?, ?, ?, $T)"));
+    DW_RETURN_IF_ERROR(prep(&ins_rct_,
+                            "INSERT INTO {revision_comment_temp} (revcomment_rev, "
+                            "revcomment_comment_id) VALUES (?, ?)"));
+    DW_RETURN_IF_ERROR(prep(&ins_comment_,
+                            "INSERT INTO {comment} (comment_hash, comment_text, comment_data) "
+                            "VALUES (?, $T, NULL)"));
+    DW_RETURN_IF_ERROR(
+        prep(&ins_actor_, "INSERT INTO {actor} (actor_user, actor_name) VALUES (?, $T)"));
+    DW_RETURN_IF_ERROR(
+        prep(&ins_user_,
+             "INSERT INTO {user} (user_id, user_name, user_real_name, user_password, "
+             "user_newpassword, user_email, user_touched, user_token, "
+             "user_registration, user_editcount) VALUES (?, $T, '', '', '', '', $T, '', "
+             "NULL, 0)"));
+    DW_RETURN_IF_ERROR(prep(&ins_ipc_,
+                            "INSERT INTO {ip_changes} (ipc_rev_id, ipc_rev_timestamp, ipc_hex) "
+                            "VALUES (?, $T, $T)"));
+    DW_RETURN_IF_ERROR(prep(&ins_page_,
+                            "INSERT INTO {page} (page_id, page_namespace, page_title, "
+                            "page_is_redirect, page_is_new, page_random, page_touched, "
+                            "page_links_updated, page_latest, page_len, page_content_model, "
+                            "page_lang) VALUES (?, ?, $T, ?, ?, ?, $T, NULL, ?, ?, $T, NULL)"));
+    DW_RETURN_IF_ERROR(prep(&upd_page_,
+                            "UPDATE {page} SET page_is_redirect = ?, page_is_new = 0, "
+                            "page_touched = $T, page_latest = ?, page_len = ?, "
+                            "page_content_model = $T WHERE page_id = ?"));
+    DW_RETURN_IF_ERROR(prep(&del_redirect_, "DELETE FROM {redirect} WHERE rd_from = ?"));
+    DW_RETURN_IF_ERROR(
+        prep(&ins_redirect_,
+             "INSERT INTO {redirect} (rd_from, rd_namespace, rd_title, rd_interwiki, "
+             "rd_fragment) VALUES (?, ?, $T, $T, $T)"));
+    DW_RETURN_IF_ERROR(prep(&ins_model_, "INSERT INTO {content_models} (model_name) VALUES ($T)"));
+    DW_RETURN_IF_ERROR(prep(&ins_role_, "INSERT INTO {slot_roles} (role_name) VALUES ($T)"));
+    return LoadNameTables();
+  }
+
+  Status Begin() {
+    DW_RETURN_IF_ERROR(conn_.Begin());
+    in_txn_ = true;
+    return Status::OK();
+  }
+
+  Status CommitBatch() {
+    if (!in_txn_) return Status::OK();
+    DW_RETURN_IF_ERROR(conn_.Commit());
+    in_txn_ = false;
+    stats_.committed_pages = stats_.pages + stats_.pages_updated;
+    stats_.committed_revisions = stats_.revisions;
+    stats_.last_committed_page_id = last_page_id_;
+    batch_revs_ = 0;
+    return Status::OK();
+  }
+
+  void RollbackBatch() {
+    if (in_txn_) (void)conn_.Rollback();
+    in_txn_ = false;
+  }
+
+  Status Finish() {
+    DW_RETURN_IF_ERROR(Begin());
+    DW_RETURN_IF_ERROR(conn_.Exec(
+        conn_.Sql("UPDATE {site_stats} SET ss_total_edits = (SELECT COUNT(*) FROM {revision}), "
+                  "ss_total_pages = (SELECT COUNT(*) FROM {page}), "
+                  "ss_users = (SELECT COUNT(*) FROM {user}) WHERE ss_row_id = 1")));
+    return CommitBatch();
+  }
+
+  void Progress(bool force) {
+    if (observer_ == nullptr) return;
+    auto now = std::chrono::steady_clock::now();
+    if (!force && now - last_progress_ < std::chrono::seconds(1)) return;
+    last_progress_ = now;
+    observer_->OnProgress(stats_, std::chrono::duration<double>(now - start_).count());
+  }
+
+  // --- XmlHandler ---
+
+  Status OnHeader(const format::XmlHeader& header) override {
+    header_ = header;
+    LogInfo("import: {}: schema {}, wiki {} ({})", name_,
+            header.schema_version.empty() ? "?" : header.schema_version, header.site.dbname,
+            header.site.generator);
+    return Status::OK();
+  }
+
+  Status OnPageStart(const format::XmlPage& page) override {
+    page_ = PageState();
+    page_.id = page.id;
+    page_.title = format::TitleToDbKey(page.title, page.ns);
+    if (page.id <= 0) {
+      return Status::Corruption(fmt::format("{}: page '{}' has no <id>", name_, page.title));
+    }
+    // Same id?
+    DW_ASSIGN_OR_RETURN(auto cur, conn_.Query(Q("SELECT page_namespace, page_title, "
+                                                "page_latest FROM {page} WHERE page_id = ?"),
+                                              std::vector<Value>{page.id}));
+    DW_ASSIGN_OR_RETURN(bool found, cur->Next());
+    if (found) {
+      int ns = static_cast<int>(cur->row().Int(0));
+      std::string title(cur->row().Bytes(1));
+      int64_t latest = cur->row().Int(2);
+      cur.reset();
+      if (ns != page.ns || title != page_.title) {
+        LogWarn("import: page {} '{}': the database has page id {} as ns {} '{}'; page skipped",
+                page.id, page.title, page.id, ns, title);
+        page_.skip = true;
+        stats_.pages_skipped++;
+        return Status::OK();
+      }
+      page_.exists = true;
+      DW_ASSIGN_OR_RETURN(auto lc, conn_.Query(Q("SELECT rev_timestamp FROM {revision} "
+                                                 "WHERE rev_id = ?"),
+                                               std::vector<Value>{latest}));
+      DW_ASSIGN_OR_RETURN(bool has, lc->Next());
+      if (has) {
+        page_.latest_id = latest;
+        page_.latest_ts = std::string(lc->row().Bytes(0));
+      }
+      return Status::OK();
+    }
+    cur.reset();
+    // Same title, other id?
+    DW_ASSIGN_OR_RETURN(auto tc,
+                        conn_.Query(Q("SELECT page_id FROM {page} WHERE "
+                                      "page_namespace = ? AND page_title = $T"),
+                                    std::vector<Value>{int64_t{page.ns}, Str(page_.title)}));
+    DW_ASSIGN_OR_RETURN(bool clash, tc->Next());
+    if (clash) {
+      LogWarn(
+          "import: page {} '{}': the database already has this title as page id {}; page "
+          "skipped",
+          page.id, page.title, tc->row().Int(0));
+      page_.skip = true;
+      stats_.pages_skipped++;
+    }
+    return Status::OK();
+  }
+
+  Status OnRevision(const format::XmlPage& page, const format::XmlRevision& rev) override {
+    if (page_.skip) return Status::OK();
+    if (rev.id <= 0) {
+      return Status::Corruption(
+          fmt::format("{}: a revision of page {} has no <id>", name_, page.id));
+    }
+    DW_ASSIGN_OR_RETURN(bool exists, RevisionExists(rev.id));
+    if (exists) {
+      stats_.revisions_skipped++;
+      page_.skipped++;
+      return Status::OK();
+    }
+    DW_ASSIGN_OR_RETURN(std::string ts, DumpTimestampToDb(rev.timestamp));
+
+    // Who.
+    int deleted = 0;
+    int64_t actor = 0;
+    bool is_ip = false;
+    if (rev.contributor.deleted) {
+      deleted |= kDeletedUser;
+      DW_ASSIGN_OR_RETURN(actor, ActorFor("Unknown user", 0, ts));
+    } else if (!rev.contributor.ip.empty()) {
+      is_ip = true;
+      DW_ASSIGN_OR_RETURN(actor, ActorFor(rev.contributor.ip, 0, ts));
+    } else {
+      DW_ASSIGN_OR_RETURN(actor,
+                          ActorFor(rev.contributor.username, rev.contributor.id.value_or(0), ts));
+    }
+    // Why.
+    if (rev.comment_deleted) deleted |= kDeletedComment;
+    DW_ASSIGN_OR_RETURN(int64_t comment_id, CommentFor(rev.comment.value_or("")));
+
+    // What: the main slot, then any others.
+    int64_t rev_len = 0;
+    std::string main_sha1;
+    DW_RETURN_IF_ERROR(
+        WriteSlot(page, rev, rev.main, /*role_id=*/1, &rev_len, &main_sha1, &deleted));
+    for (const format::XmlSlot& slot : rev.slots) {
+      DW_ASSIGN_OR_RETURN(int64_t role_id, NameId(&roles_, ins_role_.get(), slot.role));
+      std::string ignored;
+      DW_RETURN_IF_ERROR(WriteSlot(page, rev, slot, role_id, &rev_len, &ignored, &deleted));
+    }
+    std::string rev_sha1 = rev.slots.empty() || rev.sha1.empty() ? main_sha1 : rev.sha1;
+    if (rev.main.text.deleted && !rev.sha1.empty()) rev_sha1 = rev.sha1;
+
+    int64_t parent = rev.parent_id.value_or(0);
+    Value rv[] = {rev.id,           page.id, actor,  Str(ts),      int64_t{rev.minor ? 1 : 0},
+                  int64_t{deleted}, rev_len, parent, Str(rev_sha1)};
+    DW_RETURN_IF_ERROR(Exec(ins_rev_.get(), rv, "revision", rev.id));
+    Value rc[] = {rev.id, comment_id};
+    DW_RETURN_IF_ERROR(Exec(ins_rct_.get(), rc, "revision_comment_temp", rev.id));
+    if (is_ip) {
+      std::string hex = IpToHex(rev.contributor.ip);
+      if (!hex.empty()) {
+        Value ic[] = {rev.id, Str(ts), Str(hex)};
+        DW_RETURN_IF_ERROR(Exec(ins_ipc_.get(), ic, "ip_changes", rev.id));
+      }
+    }
+
+    // The page's latest revision: the newest by timestamp (later ones win ties),
+    // as importDump.php decides.
+    if (page_.latest_id == 0 || ts >= page_.latest_ts) {
+      page_.latest_id = rev.id;
+      page_.latest_ts = ts;
+      page_.latest_len = rev_len;
+      page_.latest_model = rev.main.model.empty() ? "wikitext" : rev.main.model;
+      page_.changed = true;
+    }
+    page_.revisions++;
+    stats_.revisions++;
+    batch_revs_++;
+    Progress(false);
+    return Status::OK();
+  }
+
+  Status OnPageEnd(const format::XmlPage& page) override {
+    last_page_id_ = page.id;
+    if (page_.skip) return Status::OK();
+    if (page_.skipped > 0) {
+      LogWarn("import: page {} '{}': {} revision(s) already in the database, skipped", page.id,
+              page.title, page_.skipped);
+    }
+    if (page_.revisions == 0) {
+      if (!page_.exists) {
+        LogWarn("import: page {} '{}': no revisions to import; page not created", page.id,
+                page.title);
+      }
+      return MaybeCommit();
+    }
+    bool redirect = page.redirect_title.has_value();
+    if (!page_.exists) {
+      Value pv[] = {page.id,
+                    int64_t{page.ns},
+                    Str(page_.title),
+                    int64_t{redirect ? 1 : 0},
+                    int64_t{page_.revisions == 1 ? 1 : 0},
+                    PageRandom(page.id),
+                    Str(page_.latest_ts),
+                    page_.latest_id,
+                    page_.latest_len,
+                    Str(page_.latest_model)};
+      DW_RETURN_IF_ERROR(Exec(ins_page_.get(), pv, "page", page.id));
+      stats_.pages++;
+    } else if (page_.changed) {
+      Value pv[] = {int64_t{redirect ? 1 : 0}, Str(page_.latest_ts),    page_.latest_id,
+                    page_.latest_len,          Str(page_.latest_model), page.id};
+      DW_RETURN_IF_ERROR(Exec(upd_page_.get(), pv, "page", page.id));
+      stats_.pages_updated++;
+    }
+    if (page_.changed) {
+      Value dv[] = {page.id};
+      DW_RETURN_IF_ERROR(Exec(del_redirect_.get(), dv, "redirect", page.id));
+      if (redirect) DW_RETURN_IF_ERROR(WriteRedirect(page.id, *page.redirect_title));
+    }
+    return MaybeCommit();
+  }
+
+ private:
+  struct SlotInfo {
+    int64_t rev_id = 0;
+    int64_t content_id = 0;
+    int64_t origin = 0;
+    int64_t size = 0;
+    int64_t model_id = 0;
+    std::string sha1;
+  };
+  struct PageState {
+    int64_t id = 0;
+    std::string title;
+    bool skip = false;
+    bool exists = false;
+    bool changed = false;
+    int64_t revisions = 0;
+    int64_t skipped = 0;
+    int64_t latest_id = 0;
+    std::string latest_ts;
+    int64_t latest_len = 0;
+    std::string latest_model;
+    SlotInfo last;  // main slot of the last revision imported for this page
+  };
+
+  Status MaybeCommit() {
+    if (batch_revs_ < options_.batch_revisions) return Status::OK();
+    DW_RETURN_IF_ERROR(CommitBatch());
+    return Begin();
+  }
+
+  Status Exec(db::Statement* st, std::span<const Value> params, std::string_view table,
+              int64_t id) {
+    Status s = st->Bind(params);
+    if (s.ok()) s = st->Execute().status();
+    if (!s.ok()) return s.WithContext(fmt::format("insert into {} (id {})", table, id));
+    return Status::OK();
+  }
+
+  Result<int64_t> Insert(db::Statement* st, std::span<const Value> params, std::string_view table) {
+    DW_RETURN_IF_ERROR(st->Bind(params));
+    auto r = st->Execute();
+    if (!r.ok()) return r.status().WithContext(fmt::format("insert into {}", table));
+    return conn_.LastInsertId();
+  }
+
+  Result<bool> RevisionExists(int64_t rev_id) {
+    DW_ASSIGN_OR_RETURN(auto c, conn_.Query(Q("SELECT 1 FROM {revision} WHERE rev_id = ?"),
+                                            std::vector<Value>{rev_id}));
+    return c->Next();
+  }
+
+  Status LoadNameTables() {
+    for (auto [table, map] :
+         {std::pair{"content_models", &models_}, std::pair{"slot_roles", &roles_}}) {
+      std::string sql = std::string(table) == "content_models"
+                            ? conn_.Sql("SELECT model_id, model_name FROM {content_models}")
+                            : conn_.Sql("SELECT role_id, role_name FROM {slot_roles}");
+      DW_ASSIGN_OR_RETURN(auto c, conn_.Query(sql));
+      for (;;) {
+        DW_ASSIGN_OR_RETURN(bool more, c->Next());
+        if (!more) break;
+        (*map)[std::string(c->row().Bytes(1))] = c->row().Int(0);
+      }
+    }
+    if (roles_.find("main") == roles_.end()) {
+      return Status::Corruption(
+          fmt::format("{}: slot_roles has no 'main' role; not a MediaWiki "
+                      "1.39 database?",
+                      conn_.spec().Describe()));
+    }
+    return Status::OK();
+  }
+
+  Result<int64_t> NameId(std::unordered_map<std::string, int64_t>* map, db::Statement* ins,
+                         const std::string& name) {
+    auto it = map->find(name);
+    if (it != map->end()) return it->second;
+    Value v[] = {Str(name)};
+    DW_ASSIGN_OR_RETURN(int64_t id, Insert(ins, v, "name table"));
+    (*map)[name] = id;
+    return id;
+  }
+
+  // The actor of a contributor; creates the user row (with the dump's user id)
+  // and the actor when they do not exist yet.
+  Result<int64_t> ActorFor(const std::string& name, int64_t user_id, const std::string& ts) {
+    auto it = actors_.find(name);
+    if (it != actors_.end()) return it->second;
+    if (actors_.size() >= kCacheMax) actors_.clear();
+    DW_ASSIGN_OR_RETURN(auto c, conn_.Query(Q("SELECT actor_id, actor_user FROM {actor} "
+                                              "WHERE actor_name = $T"),
+                                            std::vector<Value>{Str(name)}));
+    DW_ASSIGN_OR_RETURN(bool found, c->Next());
+    if (found) {
+      int64_t id = c->row().Int(0);
+      int64_t have_user = c->row().Int(1);
+      if (user_id > 0 && have_user != user_id) {
+        LogWarn(
+            "import: user '{}': the dump says user id {}, the database has {}; keeping the "
+            "database's",
+            name, user_id, have_user);
+      }
+      actors_[name] = id;
+      return id;
+    }
+    c.reset();
+    Value user = Null{};
+    if (user_id > 0) {
+      // A registered user: keep the dump's id, unless that id belongs to someone else.
+      DW_ASSIGN_OR_RETURN(auto uc, conn_.Query(Q("SELECT user_name FROM {user} WHERE "
+                                                 "user_id = ?"),
+                                               std::vector<Value>{user_id}));
+      DW_ASSIGN_OR_RETURN(bool taken, uc->Next());
+      std::string owner = taken ? std::string(uc->row().Bytes(0)) : std::string();
+      uc.reset();
+      if (taken && owner != name) {
+        LogWarn(
+            "import: user '{}' (id {}): id {} belongs to '{}' in the database; stored without "
+            "a user account",
+            name, user_id, user_id, owner);
+      } else {
+        if (!taken) {
+          Value uv[] = {user_id, Str(name), Str(ts)};
+          DW_RETURN_IF_ERROR(Exec(ins_user_.get(), uv, "user", user_id));
+          stats_.users++;
+        }
+        user = user_id;
+      }
+    }
+    Value av[] = {user, Str(name)};
+    DW_ASSIGN_OR_RETURN(int64_t id, Insert(ins_actor_.get(), av, "actor"));
+    actors_[name] = id;
+    return id;
+  }
+
+  // A comment row, shared by every use of the same text (MediaWiki's CommentStore).
+  Result<int64_t> CommentFor(const std::string& text) {
+    auto it = comments_.find(text);
+    if (it != comments_.end()) return it->second;
+    if (comments_.size() >= kCacheMax) comments_.clear();
+    int64_t hash = CommentHash(text);
+    DW_ASSIGN_OR_RETURN(auto c,
+                        conn_.Query(Q("SELECT comment_id FROM {comment} WHERE comment_hash = "
+                                      "? AND comment_text = $T AND comment_data IS NULL "
+                                      "ORDER BY comment_id LIMIT 1"),
+                                    std::vector<Value>{hash, Str(text)}));
+    DW_ASSIGN_OR_RETURN(bool found, c->Next());
+    int64_t id = 0;
+    if (found) {
+      id = c->row().Int(0);
+    } else {
+      c.reset();
+      Value v[] = {hash, Str(text)};
+      DW_ASSIGN_OR_RETURN(id, Insert(ins_comment_.get(), v, "comment"));
+    }
+    comments_[text] = id;
+    return id;
+  }
+
+  // The content row an earlier revision's slot uses, if that revision exists.
+  Result<std::optional<SlotInfo>> SlotOf(int64_t rev_id, int64_t role_id) {
+    if (page_.last.rev_id == rev_id && role_id == 1) return std::optional<SlotInfo>(page_.last);
+    DW_ASSIGN_OR_RETURN(auto c, conn_.Query(Q("SELECT slot_content_id, slot_origin, "
+                                              "content_size, content_sha1, content_model "
+                                              "FROM {slots} JOIN {content} ON content_id = "
+                                              "slot_content_id WHERE slot_revision_id = ? "
+                                              "AND slot_role_id = ?"),
+                                            std::vector<Value>{rev_id, role_id}));
+    DW_ASSIGN_OR_RETURN(bool found, c->Next());
+    if (!found) return std::optional<SlotInfo>();
+    SlotInfo s;
+    s.rev_id = rev_id;
+    s.content_id = c->row().Int(0);
+    s.origin = c->row().Int(1);
+    s.size = c->row().Int(2);
+    s.sha1 = std::string(c->row().Bytes(3));
+    s.model_id = c->row().Int(4);
+    return std::optional<SlotInfo>(std::move(s));
+  }
+
+  Status WriteSlot(const format::XmlPage& page, const format::XmlRevision& rev,
+                   const format::XmlSlot& slot, int64_t role_id, int64_t* rev_len,
+                   std::string* sha1_out, int* deleted) {
+    const format::XmlText& t = slot.text;
+    if (t.deleted) *deleted |= kDeletedText;
+    if (!t.deleted && t.text.empty() && !t.location.empty() && t.bytes.value_or(0) > 0) {
+      return Status::NotSupported(fmt::format(
+          "{}: revision {} of page {} has no text, only location '{}' (a stub dump cannot be "
+          "imported; use a pages-meta-history dump)",
+          name_, rev.id, page.id, t.location));
+    }
+    std::string model = slot.model.empty() ? "wikitext" : slot.model;
+    DW_ASSIGN_OR_RETURN(int64_t model_id, NameId(&models_, ins_model_.get(), model));
+    SlotInfo info;
+    info.rev_id = rev.id;
+    info.model_id = model_id;
+    if (t.deleted) {
+      info.size = t.bytes.value_or(0);
+      info.sha1 = !t.sha1.empty() ? t.sha1 : rev.sha1;
+    } else {
+      info.size = static_cast<int64_t>(t.text.size());
+      info.sha1 = Sha1Base36(t.text);
+      if (!t.sha1.empty() && t.sha1 != info.sha1) {
+        LogWarn("import: revision {}: sha1 in the dump is {}, the text's is {}; storing the text's",
+                rev.id, t.sha1, info.sha1);
+      }
+    }
+
+    // Share an earlier revision's content row?
+    std::optional<SlotInfo> shared;
+    if (slot.origin.has_value()) {
+      if (*slot.origin != rev.id) {
+        DW_ASSIGN_OR_RETURN(shared, SlotOf(*slot.origin, role_id));
+        if (!shared || shared->sha1 != info.sha1 || shared->size != info.size) {
+          if (shared) {
+            LogWarn("import: revision {}: <origin> {} has other content; storing its own", rev.id,
+                    *slot.origin);
+          }
+          shared.reset();
+        }
+      }
+    } else if (role_id == 1 && page_.last.rev_id != 0 && page_.last.sha1 == info.sha1 &&
+               page_.last.size == info.size && page_.last.model_id == info.model_id) {
+      shared = page_.last;  // importDump.php: same content as the previous revision
+    }
+
+    if (shared) {
+      info.content_id = shared->content_id;
+      info.origin = shared->origin;
+      stats_.shared_content++;
+    } else {
+      Value tv[] = {std::string_view(t.text)};
+      DW_ASSIGN_OR_RETURN(int64_t old_id, Insert(ins_text_.get(), tv, "text"));
+      std::string address = fmt::format("tt:{}", old_id);
+      Value cv[] = {info.size, Str(info.sha1), model_id, Str(address)};
+      DW_ASSIGN_OR_RETURN(info.content_id, Insert(ins_content_.get(), cv, "content"));
+      info.origin = rev.id;
+      stats_.text_bytes += t.text.size();
+    }
+    Value sv[] = {rev.id, role_id, info.content_id, info.origin};
+    DW_RETURN_IF_ERROR(Exec(ins_slot_.get(), sv, "slots", rev.id));
+    *rev_len += info.size;
+    if (role_id == 1) {
+      *sha1_out = info.sha1;
+      page_.last = std::move(info);
+    }
+    return Status::OK();
+  }
+
+  // The redirect table row: namespace, db key, interwiki prefix and fragment of
+  // the target as the dump writes it ("User talk:X", "en:User:X", "Page#Section").
+  Status WriteRedirect(int64_t page_id, std::string_view target) {
+    std::string fragment;
+    if (size_t hash = target.find('#'); hash != std::string_view::npos) {
+      fragment = std::string(target.substr(hash + 1));
+      target = target.substr(0, hash);
+    }
+    std::string interwiki;
+    int ns = 0;
+    std::string_view rest = target;
+    if (size_t colon = rest.find(':'); colon != std::string_view::npos) {
+      std::string_view prefix = rest.substr(0, colon);
+      const mw::Namespace* found = nullptr;
+      for (const mw::Namespace& n : header_.site.namespaces) {
+        if (!n.name.empty() && n.name == prefix) found = &n;
+      }
+      if (found != nullptr) {
+        ns = found->key;
+        rest = rest.substr(colon + 1);
+      } else if (!prefix.empty() && prefix[0] >= 'a' && prefix[0] <= 'z') {
+        // A lower-case prefix that is no namespace: an interwiki link (titles
+        // of a first-letter wiki never start in lower case).
+        interwiki = std::string(prefix);
+        rest = rest.substr(colon + 1);
+      }
+    }
+    std::string title(rest);
+    for (char& c : title) {
+      if (c == ' ') c = '_';
+    }
+    // rd_fragment and rd_interwiki are '' when empty: MediaWiki takes NULL for
+    // "not populated yet" and would re-parse the page's text instead.
+    Value rv[] = {page_id, int64_t{ns}, Str(title), Str(interwiki), Str(fragment)};
+    return Exec(ins_redirect_.get(), rv, "redirect", page_id);
+  }
+
+  db::Connection& conn_;
+  std::string name_;
+  ImportOptions options_;
+  ImportObserver* observer_;
+  ImportStats& stats_;
+  format::XmlHeader header_;
+  PageState page_;
+  bool in_txn_ = false;
+  int64_t batch_revs_ = 0;
+  int64_t last_page_id_ = 0;
+  std::unordered_map<std::string, int64_t> models_, roles_, actors_, comments_;
+  std::unique_ptr<db::Statement> ins_text_, ins_content_, ins_slot_, ins_rev_, ins_rct_,
+      ins_comment_, ins_actor_, ins_user_, ins_ipc_, ins_page_, upd_page_, del_redirect_,
+      ins_redirect_, ins_model_, ins_role_;
+
+ public:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_progress_ = start_;
+};
+
+// Sets SQLite's bulk-load pragmas and puts the old values back when done.
+class SqliteBulkMode {
+ public:
+  explicit SqliteBulkMode(db::Connection& conn) : conn_(conn) {}
+  Status Enter() {
+    for (const char* p : {"synchronous", "cache_size"}) {
+      DW_ASSIGN_OR_RETURN(auto c, conn_.Query(fmt::format("PRAGMA {}", p)));
+      DW_ASSIGN_OR_RETURN(bool has, c->Next());
+      saved_.emplace_back(p, has ? c->row().Int(0) : 0);
+    }
+    DW_RETURN_IF_ERROR(
+        conn_.Exec("PRAGMA synchronous = OFF; PRAGMA cache_size = -65536; "
+                   "PRAGMA temp_store = MEMORY"));
+    active_ = true;
+    return Status::OK();
+  }
+  ~SqliteBulkMode() {
+    if (!active_) return;
+    for (auto& [name, value] : saved_) {
+      (void)conn_.Exec(fmt::format("PRAGMA {} = {}", name, value));
+    }
+  }
+
+ private:
+  db::Connection& conn_;
+  bool active_ = false;
+  std::vector<std::pair<std::string, int64_t>> saved_;
+};
+
+}  // namespace
+
+Status Import(db::Connection& conn, Source& source, std::string_view name,
+              const ImportOptions& options, ImportObserver* observer, ImportStats* stats) {
+  ImportStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = ImportStats();
+
+  DW_ASSIGN_OR_RETURN(bool has_schema, mw::HasSchema(conn));
+  if (!has_schema) {
+    if (!options.create_schema) {
+      return Status::NotFound(
+          fmt::format("{}: no MediaWiki schema (table page missing)", conn.spec().Describe()));
+    }
+    DW_RETURN_IF_ERROR(mw::CreateSchema(conn));
+    LogInfo("import: created the MediaWiki 1.39 schema in {}", conn.spec().Describe());
+  }
+  std::optional<SqliteBulkMode> bulk;
+  if (conn.backend() == db::Backend::kSqlite && options.fast_sqlite) {
+    bulk.emplace(conn);
+    DW_RETURN_IF_ERROR(bulk->Enter());
+  }
+
+  Importer importer(conn, name, options, observer, stats);
+  DW_RETURN_IF_ERROR(importer.Prepare());
+  DW_RETURN_IF_ERROR(importer.Begin());
+  Status st = format::ReadXml(source, name, importer, &stats->xml);
+  if (st.ok()) st = importer.CommitBatch();
+  if (st.ok()) st = importer.Finish();
+  if (!st.ok()) {
+    importer.RollbackBatch();
+    return st;
+  }
+  importer.Progress(true);
+  return Status::OK();
+}
+
+}  // namespace dw::jobs

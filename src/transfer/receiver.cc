@@ -1,0 +1,551 @@
+#include "transfer/receiver.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <spawn.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "base/log.h"
+#include "transfer/digest.h"
+
+extern char** environ;
+
+namespace dw::transfer {
+namespace {
+
+constexpr const char* kStateLog = "state.log";
+
+// openat2 beneath `dirfd`, never following a symlink in any component.
+int OpenBeneath(int dirfd, const std::string& rel, int flags, mode_t mode) {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.mode = (flags & O_CREAT) ? mode : 0;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long r;
+  do {
+    r = ::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how);
+  } while (r < 0 && errno == EAGAIN);
+  return static_cast<int>(r);
+}
+
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    if (fd >= 0) ::close(fd);
+    fd = o.fd;
+    o.fd = -1;
+    return *this;
+  }
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+void SplitParent(const std::string& rel, std::string* parent, std::string* leaf) {
+  size_t s = rel.find_last_of('/');
+  if (s == std::string::npos) {
+    *parent = ".";
+    *leaf = rel;
+  } else {
+    *parent = rel.substr(0, s);
+    *leaf = rel.substr(s + 1);
+  }
+}
+
+Status Refused(const std::string& path, int err) {
+  if (err == EXDEV || err == ELOOP)
+    return Status::Corruption("refused path in stream that leaves the copy through a symlink: '" +
+                              path + "'");
+  return Status::FromErrno("open " + path, err);
+}
+
+Result<Fd> OpenParent(int stage_fd, const std::string& rel, std::string* leaf) {
+  std::string parent;
+  SplitParent(rel, &parent, leaf);
+  int fd = OpenBeneath(stage_fd, parent, O_PATH | O_DIRECTORY, 0);
+  if (fd < 0) return Refused(rel, errno);
+  return Fd(fd);
+}
+
+Status HashFd(int fd, uint64_t n, Digester* dig, const std::string& path) {
+  std::vector<char> buf(1 << 20);
+  uint64_t off = 0;
+  while (off < n) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), n - off));
+    ssize_t r = ::pread(fd, buf.data(), want, static_cast<off_t>(off));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return Status::FromErrno("read " + path, errno);
+    if (r == 0) return Status::IOError("read " + path + ": shorter than expected");
+    dig->Update(std::string_view(buf.data(), static_cast<size_t>(r)));
+    off += static_cast<uint64_t>(r);
+  }
+  return Status::OK();
+}
+
+Status WriteFull(int fd, std::string_view d, uint64_t off, const std::string& path) {
+  while (!d.empty()) {
+    ssize_t w = ::pwrite(fd, d.data(), d.size(), static_cast<off_t>(off));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return Status::FromErrno("write " + path, errno);
+    d.remove_prefix(static_cast<size_t>(w));
+    off += static_cast<uint64_t>(w);
+  }
+  return Status::OK();
+}
+
+Result<std::string> Decompress(const Data& d) {
+  std::string out(d.raw_len, '\0');
+  if (d.codec == Codec::kZstd) {
+    thread_local ZSTD_DCtx* dctx = ZSTD_createDCtx();
+    size_t n = ZSTD_decompressDCtx(dctx, out.data(), out.size(), d.bytes.data(), d.bytes.size());
+    if (ZSTD_isError(n) || n != d.raw_len)
+      return Status::Corruption("corrupt zstd block in stream");
+  } else if (d.codec == Codec::kGzip) {
+    uLongf n = d.raw_len;
+    if (uncompress(reinterpret_cast<Bytef*>(out.data()), &n,
+                   reinterpret_cast<const Bytef*>(d.bytes.data()),
+                   static_cast<uLong>(d.bytes.size())) != Z_OK ||
+        n != d.raw_len)
+      return Status::Corruption("corrupt zlib block in stream");
+  } else {
+    return d.bytes;
+  }
+  return out;
+}
+
+timespec ToTimespec(int64_t ns) {
+  timespec t;
+  t.tv_sec = ns / 1000000000;
+  t.tv_nsec = ns % 1000000000;
+  return t;
+}
+
+// A child process fed through a pipe (the stream command).
+struct Child {
+  pid_t pid = -1;
+  int in = -1;
+  Status Start(const std::vector<std::string>& argv, const std::string& cwd) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return Status::FromErrno("pipe", errno);
+    pid = ::fork();
+    if (pid < 0) return Status::FromErrno("fork", errno);
+    if (pid == 0) {
+      ::dup2(p[0], 0);
+      if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+      std::vector<char*> a;
+      for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+      a.push_back(nullptr);
+      ::execvp(a[0], a.data());
+      ::_exit(127);
+    }
+    ::close(p[0]);
+    in = p[1];
+    return Status::OK();
+  }
+  Status Finish(const std::string& what) {
+    if (in >= 0) ::close(in);
+    in = -1;
+    if (pid < 0) return Status::OK();
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    pid = -1;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return Status::OK();
+    return Status::IOError(what + " failed (exit status " +
+                           std::to_string(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)) +
+                           ")");
+  }
+  ~Child() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      (void)Finish("");
+    }
+  }
+};
+
+}  // namespace
+
+Receiver::Receiver(ReceiverOptions opts) : opts_(std::move(opts)) {}
+Receiver::~Receiver() {
+  if (stage_fd_ >= 0) ::close(stage_fd_);
+}
+
+std::string Receiver::staging_dir() const {
+  return opts_.dir + "/." + opts_.name + ".dwtx-partial";
+}
+std::string Receiver::final_path() const { return opts_.dir + "/" + opts_.name; }
+
+Status Receiver::Prepare() {
+  std::string st = staging_dir();
+  struct stat sb;
+  if (::lstat(st.c_str(), &sb) == 0) {
+    int fd = ::open(st.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return Status::FromErrno("open " + st, errno);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return Status::AlreadyExists("another transfer is writing " + st);
+    }
+    if (!opts_.resume) {
+      LogWarn("transfer: removing a stale partial copy {}", st);
+      ::close(fd);
+      std::error_code ec;
+      std::filesystem::remove_all(st, ec);
+      if (ec) return Status::IOError("remove " + st + ": " + ec.message());
+    } else {
+      stage_fd_ = fd;
+    }
+  }
+  if (stage_fd_ < 0) {
+    if (::mkdir(st.c_str(), 0700) != 0) return Status::FromErrno("create " + st, errno);
+    stage_fd_ = ::open(st.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (stage_fd_ < 0) return Status::FromErrno("open " + st, errno);
+    if (::flock(stage_fd_, LOCK_EX | LOCK_NB) != 0)
+      return Status::AlreadyExists("another transfer is writing " + st);
+  }
+  prepared_ = true;
+  // The resume scan: complete files from the state log, partial ones by size.
+  if (opts_.resume) {
+    std::map<std::string, std::pair<uint64_t, std::string>> complete;
+    int lf = ::openat(stage_fd_, kStateLog, O_RDONLY | O_CLOEXEC);
+    if (lf >= 0) {
+      std::string text;
+      char b[65536];
+      ssize_t n;
+      while ((n = ::read(lf, b, sizeof b)) > 0) text.append(b, static_cast<size_t>(n));
+      ::close(lf);
+      size_t pos = 0;
+      while (pos < text.size()) {
+        size_t nl = text.find('\n', pos);
+        if (nl == std::string::npos) break;  // a torn last line is ignored
+        std::string line = text.substr(pos, nl - pos);
+        pos = nl + 1;
+        size_t t1 = line.find('\t'), t2 = line.find('\t', t1 + 1);
+        if (t1 == std::string::npos || t2 == std::string::npos) continue;
+        auto p = HexDecode(line.substr(0, t1));
+        auto d = HexDecode(line.substr(t2 + 1));
+        if (!p.ok() || !d.ok()) continue;
+        complete[*p] = {std::stoull(line.substr(t1 + 1, t2 - t1 - 1)), *d};
+      }
+    }
+    std::error_code ec;
+    std::filesystem::path base(st);
+    if (std::filesystem::exists(base / opts_.name, ec)) {
+      std::vector<std::filesystem::path> files;
+      if (std::filesystem::is_regular_file(std::filesystem::symlink_status(base / opts_.name)))
+        files.push_back(base / opts_.name);
+      else
+        for (auto it = std::filesystem::recursive_directory_iterator(base / opts_.name, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+          if (it->is_regular_file() && !it->is_symlink()) files.push_back(it->path());
+      for (const auto& f : files) {
+        std::string rel = std::filesystem::relative(f, base).string();
+        struct stat fs;
+        if (::stat(f.c_str(), &fs) != 0) continue;
+        uint64_t size = static_cast<uint64_t>(fs.st_size);
+        auto c = complete.find(rel);
+        if (c != complete.end() && c->second.first == size) {
+          have_[rel] = {size, c->second.second, true};
+          continue;
+        }
+        int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) continue;
+        auto dig = Digester::New(opts_.digest);
+        Status s = HashFd(fd, size, dig.get(), f.string());
+        ::close(fd);
+        if (s.ok()) have_[rel] = {size, dig->Digest(), false};
+      }
+      LogInfo("transfer: resuming into {}: {} files already present", st, have_.size());
+    }
+  }
+  return Status::OK();
+}
+
+void Receiver::Cleanup(bool success) {
+  if (!prepared_) return;
+  if (!success && opts_.resume) {
+    LogInfo("transfer: partial copy kept in {} for --resume", staging_dir());
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(staging_dir(), ec);
+  if (ec) LogWarn("transfer: could not remove {}: {}", staging_dir(), ec.message());
+}
+
+Status Receiver::SendResumeState(FrameConn* conn) {
+  ResumeState rs;
+  size_t bytes = 0;
+  for (const auto& [path, h] : have_) {
+    rs.files.push_back({path, h.size, h.complete, h.digest});
+    bytes += path.size() + 64;
+    if (bytes > kMaxFrameBody / 2) {
+      rs.last = false;
+      DW_RETURN_IF_ERROR(conn->WriteFrame(rs));
+      rs.files.clear();
+      bytes = 0;
+    }
+  }
+  rs.last = true;
+  return conn->WriteFrame(rs);
+}
+
+Status Receiver::Run(FrameConn* conn, const Session& session) {
+  if (opts_.encrypt) {
+    conn->SetRecvCipher(FrameCipher(DataKey(opts_.key)));
+    conn->SetSendCipher(FrameCipher(BackKey(opts_.key, session.nonce_r, session.nonce_s)));
+  }
+  Status s = SendResumeState(conn);
+  if (s.ok()) s = Receive(conn);
+  ResultFrame r{s.ok(), s.ok() ? "" : s.ToString()};
+  Status ws = conn->WriteFrame(r);
+  if (s.ok() && !ws.ok()) LogWarn("transfer: could not confirm to the sender: {}", ws.ToString());
+  return s;
+}
+
+Status Receiver::Receive(FrameConn* conn) {
+  DW_ASSIGN_OR_RETURN(Frame first, conn->ReadFrame());
+  auto* hdr = std::get_if<Header>(&first);
+  if (hdr == nullptr) return Status::Corruption("stream does not start with a header");
+  if (hdr->version != kProtocolVersion)
+    return Status::NotSupported("stream version " + std::to_string(hdr->version));
+  DW_RETURN_IF_ERROR(ValidateRootName(hdr->root));
+  if (hdr->root != opts_.name)
+    return Status::Corruption("stream root '" + hdr->root + "' is not the expected '" + opts_.name +
+                              "'");
+  DigestAlgo algo = hdr->digest;
+  const bool streaming = !opts_.stream_command.empty();
+  int log_fd = ::openat(stage_fd_, kStateLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0) return Status::FromErrno("create " + staging_dir() + "/" + kStateLog, errno);
+  Fd log_guard(log_fd);
+
+  struct DirMeta {
+    std::string path;
+    Entry e;
+  };
+  std::vector<DirMeta> dirs;
+  bool root_seen = false;
+  uint64_t entries = 0;
+
+  // The entry being received.
+  Fd file;
+  Child child;
+  std::string cur_path;
+  Entry cur;
+  bool in_file = false;
+  uint64_t expect = 0, keep = 0;
+  std::unique_ptr<Digester> dig;
+
+  while (true) {
+    if (aborted_) return Status::Aborted("transfer aborted");
+    DW_ASSIGN_OR_RETURN(Frame f, conn->ReadFrame());
+    if (auto* e = std::get_if<Entry>(&f)) {
+      if (in_file) return Status::Corruption("entry before the end of " + cur_path);
+      DW_RETURN_IF_ERROR(ValidateStreamPath(e->path, opts_.name));
+      if (!root_seen && e->path != opts_.name)
+        return Status::Corruption("first entry is not the root '" + opts_.name + "'");
+      root_seen = true;
+      ++entries;
+      const std::string& p = e->path;
+      std::string leaf;
+      if (e->type == EntryType::kStream) {
+        if (!streaming) return Status::Corruption("unexpected byte stream entry");
+        if (::mkdirat(stage_fd_, opts_.name.c_str(), 0700) != 0 && errno != EEXIST)
+          return Status::FromErrno("create " + staging_dir() + "/" + opts_.name, errno);
+        DW_RETURN_IF_ERROR(child.Start(opts_.stream_command, staging_dir() + "/" + opts_.name));
+        cur = *e;
+        cur_path = p;
+        in_file = true;
+        expect = keep = 0;
+        dig = Digester::New(algo);
+        continue;
+      }
+      if (streaming) return Status::Corruption("expected a byte stream entry");
+      DW_ASSIGN_OR_RETURN(Fd parent, OpenParent(stage_fd_, p, &leaf));
+      if (e->type == EntryType::kDir) {
+        if (::mkdirat(parent.fd, leaf.c_str(), 0700) != 0) {
+          struct stat sb;
+          if (errno != EEXIST ||
+              ::fstatat(parent.fd, leaf.c_str(), &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+              !S_ISDIR(sb.st_mode))
+            return Status::FromErrno("create directory " + p, errno == 0 ? EEXIST : errno);
+        }
+        dirs.push_back({p, *e});
+      } else if (e->type == EntryType::kSymlink) {
+        ::unlinkat(parent.fd, leaf.c_str(), 0);
+        if (::symlinkat(e->link_target.c_str(), parent.fd, leaf.c_str()) != 0)
+          return Status::FromErrno("create symlink " + p, errno);
+        if (opts_.set_owner)
+          ::fchownat(parent.fd, leaf.c_str(), e->uid, e->gid, AT_SYMLINK_NOFOLLOW);
+        timespec ts[2] = {ToTimespec(e->mtime_ns), ToTimespec(e->mtime_ns)};
+        ::utimensat(parent.fd, leaf.c_str(), ts, AT_SYMLINK_NOFOLLOW);
+      } else {
+        int fd = OpenBeneath(stage_fd_, p, O_RDWR | O_CREAT, 0600);
+        if (fd < 0) return Refused(p, errno);
+        file = Fd(fd);
+        struct stat sb;
+        if (::fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+          return Status::Corruption("refused: " + p + " is not a regular file");
+        // Resume: keep a prefix the sender verified, else start over.
+        keep = 0;
+        auto h = have_.find(p);
+        if (h != have_.end()) {
+          for (const Checkpoint& c : e->checkpoints)
+            if (c.offset == h->second.size && c.digest == h->second.digest) keep = c.offset;
+        }
+        if (keep < e->start)
+          return Status::Corruption("sender skipped bytes of " + p + " this target lacks");
+        if (keep == 0 && sb.st_size > 0 && ::ftruncate(fd, 0) != 0)
+          return Status::FromErrno("truncate " + p, errno);
+        dig = Digester::New(algo);
+        if (keep > 0) DW_RETURN_IF_ERROR(HashFd(fd, keep, dig.get(), p));
+        if (keep == 0 && e->size > 0) ::posix_fallocate(fd, 0, 0);  // no-op; holes stay holes
+        cur = *e;
+        cur_path = p;
+        in_file = true;
+        expect = e->start;
+        bytes_ += keep;
+      }
+      continue;
+    }
+    if (auto* d = std::get_if<Data>(&f)) {
+      if (!in_file) return Status::Corruption("data outside a file");
+      if (d->offset != expect) return Status::Corruption("data out of order in " + cur_path);
+      if (!streaming && d->offset + d->raw_len > cur.size)
+        return Status::Corruption("data beyond the size of " + cur_path);
+      DW_ASSIGN_OR_RETURN(std::string raw, Decompress(*d));
+      expect += d->raw_len;
+      if (expect <= keep) continue;
+      uint64_t skip = d->offset < keep ? keep - d->offset : 0;
+      std::string_view part(raw.data() + skip, raw.size() - skip);
+      dig->Update(part);
+      if (streaming) {
+        std::string_view rest = part;
+        while (!rest.empty()) {
+          ssize_t w = ::write(child.in, rest.data(), rest.size());
+          if (w < 0 && errno == EINTR) continue;
+          if (w < 0) return Status::IOError(opts_.stream_command[0] + " stopped reading its input");
+          rest.remove_prefix(static_cast<size_t>(w));
+        }
+      } else {
+        DW_RETURN_IF_ERROR(WriteFull(file.fd, part, d->offset + skip, cur_path));
+      }
+      bytes_ += part.size();
+      continue;
+    }
+    if (auto* h = std::get_if<Hole>(&f)) {
+      if (!in_file || streaming) return Status::Corruption("hole outside a file");
+      if (h->offset != expect || h->offset + h->length > cur.size)
+        return Status::Corruption("bad hole in " + cur_path);
+      expect += h->length;
+      if (expect <= keep) continue;
+      uint64_t n = expect - std::max(keep, h->offset);
+      dig->Zeros(n);
+      bytes_ += n;
+      continue;
+    }
+    if (auto* fe = std::get_if<FileEnd>(&f)) {
+      if (!in_file) return Status::Corruption("file end outside a file");
+      in_file = false;
+      if (streaming) {
+        if (!SecretEquals(dig->Digest(), fe->digest))
+          return Status::Corruption("digest mismatch for " + cur_path +
+                                    ": the stream was corrupted in transit");
+        DW_RETURN_IF_ERROR(child.Finish(opts_.stream_command[0]));
+        continue;
+      }
+      if (expect != cur.size) return Status::Corruption("short data for " + cur_path);
+      if (::ftruncate(file.fd, static_cast<off_t>(cur.size)) != 0)
+        return Status::FromErrno("truncate " + cur_path, errno);
+      if (!SecretEquals(dig->Digest(), fe->digest))
+        return Status::Corruption("digest mismatch for " + cur_path +
+                                  ": the data was corrupted in transit");
+      if (opts_.verify_after) {
+        if (::fdatasync(file.fd) != 0) return Status::FromErrno("fsync " + cur_path, errno);
+        ::posix_fadvise(file.fd, 0, 0, POSIX_FADV_DONTNEED);
+        auto again = Digester::New(algo);
+        DW_RETURN_IF_ERROR(HashFd(file.fd, cur.size, again.get(), cur_path));
+        if (!SecretEquals(again->Digest(), fe->digest))
+          return Status::IOError("written file " + cur_path +
+                                 " reads back different from the source (disk error)");
+      }
+      if (::fchmod(file.fd, cur.mode) != 0) return Status::FromErrno("chmod " + cur_path, errno);
+      if (opts_.set_owner && ::fchown(file.fd, cur.uid, cur.gid) != 0)
+        return Status::FromErrno("chown " + cur_path, errno);
+      timespec ts[2] = {ToTimespec(cur.mtime_ns), ToTimespec(cur.mtime_ns)};
+      ::futimens(file.fd, ts);
+      file = Fd();
+      std::string line = HexEncode(cur_path) + "\t" + std::to_string(cur.size) + "\t" +
+                         HexEncode(fe->digest) + "\n";
+      if (::write(log_fd, line.data(), line.size()) < 0)
+        return Status::FromErrno("write " + staging_dir() + "/" + kStateLog, errno);
+      continue;
+    }
+    if (auto* end = std::get_if<End>(&f)) {
+      if (in_file) return Status::Corruption("stream ended inside " + cur_path);
+      if (end->entries != entries) return Status::Corruption("stream entry count mismatch");
+      break;
+    }
+    return Status::Corruption("unexpected frame in stream");
+  }
+  if (!root_seen) return Status::Corruption("empty stream");
+  // Directory metadata, deepest first (children changed their mtimes).
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+    int fd = OpenBeneath(stage_fd_, it->path, O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0) return Refused(it->path, errno);
+    Fd g(fd);
+    if (::fchmod(fd, it->e.mode) != 0) return Status::FromErrno("chmod " + it->path, errno);
+    if (opts_.set_owner && ::fchown(fd, it->e.uid, it->e.gid) != 0)
+      return Status::FromErrno("chown " + it->path, errno);
+    timespec ts[2] = {ToTimespec(it->e.mtime_ns), ToTimespec(it->e.mtime_ns)};
+    ::futimens(fd, ts);
+  }
+  if (::syncfs(stage_fd_) != 0) return Status::FromErrno("sync " + staging_dir(), errno);
+  // Publish.
+  std::string from = staging_dir() + "/" + opts_.name;
+  if (streaming) {
+    // Stream types unpack into the (empty) target directory itself.
+    std::error_code ec;
+    for (auto& child_entry : std::filesystem::directory_iterator(from, ec)) {
+      std::string to = opts_.dir + "/" + child_entry.path().filename().string();
+      if (::renameat2(AT_FDCWD, child_entry.path().c_str(), AT_FDCWD, to.c_str(),
+                      RENAME_NOREPLACE) != 0)
+        return Status::FromErrno("rename into " + to, errno);
+    }
+    if (ec) return Status::IOError("list " + from + ": " + ec.message());
+  } else {
+    std::string to = final_path();
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
+      if (errno != EEXIST || !opts_.force) return Status::FromErrno("rename to " + to, errno);
+      std::string old = staging_dir() + "/old";
+      if (::rename(to.c_str(), old.c_str()) != 0)
+        return Status::FromErrno("move aside " + to, errno);
+      if (::rename(from.c_str(), to.c_str()) != 0)
+        return Status::FromErrno("rename to " + to, errno);
+      LogInfo("transfer: replaced existing {} (--force)", to);
+    }
+  }
+  int dfd = ::open(opts_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::OK();
+}
+
+}  // namespace dw::transfer
