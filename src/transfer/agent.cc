@@ -464,6 +464,8 @@ Status RunSend(const json& h, ControlChannel* ch) {
     }
     if (!(WIFEXITED(ws) && WEXITSTATUS(ws) == 0))
       backup_st = Status::IOError("mariabackup --backup failed (see its messages above)");
+    std::error_code ec;
+    std::filesystem::remove_all("/tmp/dwtx-mariabackup." + std::to_string(::getpid()), ec);
   }
   if (slave_stopped) {
     Status s2 = StopStartSlave(p, "START SLAVE");

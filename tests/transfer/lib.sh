@@ -27,10 +27,12 @@ SUBNET=10.231.7
 NHOSTS=0
 SSHD_PIDS=()
 MOUNTS=()
+PRE_CLEANUP=()  # commands (strings) run first by the EXIT trap, e.g. stopping a server
 
 cleanup() {
   local rc=$?
   set +e
+  for c in "${PRE_CLEANUP[@]}"; do eval "$c"; done
   for p in "${SSHD_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   # Agents started by this test (unique binary path) must all be gone by now.
   if pgrep -f "$T/dw" >/dev/null; then
