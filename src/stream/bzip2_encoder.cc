@@ -156,6 +156,19 @@ bool SortRotations(const uint8_t* s, int32_t n, Scratch& sc) {
     ptr[0] = 0;
     return true;
   }
+  // A long repeated tail needs the doubled sort anyway: detect it cheaply (the
+  // block's last bytes occur earlier) and skip the plain sort. Only a guess of
+  // the tail length; SortRotationsDoubled() checks and extends it.
+  constexpr int32_t kProbe = 255, kLongTail = 4096;
+  auto occurs_earlier = [&](int32_t len) {
+    return ::memmem(s, static_cast<size_t>(n - 1), s + n - len, static_cast<size_t>(len)) !=
+           nullptr;
+  };
+  if (n > 4 * kLongTail && occurs_earlier(kProbe) && occurs_earlier(kLongTail)) {
+    int32_t len = kLongTail;
+    while (2 * len <= n / 2 && occurs_earlier(2 * len)) len *= 2;
+    return SortRotationsDoubled(s, n, 2 * len + 64, sc);
+  }
   if (divsufsort(s, ptr.data(), n) != 0) return false;
   // Suffix order equals rotation order except for suffixes that are a proper
   // prefix of another suffix: exactly the tail s[j0..n) of positions whose suffix
@@ -183,7 +196,7 @@ bool SortRotations(const uint8_t* s, int32_t n, Scratch& sc) {
   const int32_t tail_len = n - j0;
   // A long repeated tail (history dumps: the end of a revision that also occurs in
   // the previous one): sort a partly doubled block instead of fixing up.
-  if (tail_len > 4096) return SortRotationsDoubled(s, n, 2 * tail_len + 64, sc);
+  if (tail_len > kLongTail) return SortRotationsDoubled(s, n, 2 * tail_len + 64, sc);
 
   // Short tail: sort the tail rotations with direct comparisons and merge them
   // into the (correctly ordered) other rotations. Bytes compared are budgeted:
