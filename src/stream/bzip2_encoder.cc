@@ -107,7 +107,7 @@ void AssignCodes(const uint8_t* len, int n, uint32_t* code) {
 // ---------------------------------------------------------------- BWT
 
 struct Scratch {
-  std::vector<int32_t> ptr, rank, base, tail, sa2;
+  std::vector<int32_t> ptr, rank, base, tail, sa2, merged;
   std::vector<uint8_t> doubled;
   std::vector<uint16_t> mtf;
 };
@@ -137,9 +137,10 @@ bool SortRotationsDoubled(const uint8_t* s, int32_t n, int32_t k, Scratch& sc) {
            std::memcmp(sc.doubled.data() + n - 1, sc.doubled.data() + sc.sa2[r + 1], len) != 0;
     }
     if (ok) {
-      sc.ptr.clear();
+      sc.ptr.resize(n);  // keeps its size from block to block: no clearing memset
+      int32_t w = 0;
       for (int32_t i = 0; i < m; ++i)
-        if (sc.sa2[i] < n) sc.ptr.push_back(sc.sa2[i]);
+        if (sc.sa2[i] < n) sc.ptr[w++] = sc.sa2[i];
       return true;
     }
     k = k * 4;
@@ -232,18 +233,20 @@ bool SortRotations(const uint8_t* s, int32_t n, Scratch& sc) {
   for (int32_t j = j0; j < n; ++j) tail.push_back(j);
   std::stable_sort(tail.begin(), tail.end(), rot_less);
   // Merge: each tail rotation goes before the first base rotation greater than it.
-  ptr.clear();
+  auto& merged = sc.merged;
+  merged.resize(n);
+  auto w = merged.begin();
   size_t bi = 0;
   for (int32_t t : tail) {
     size_t pos = std::upper_bound(base.begin() + static_cast<long>(bi), base.end(), t,
                                   [&](int32_t x, int32_t y) { return rot_less(x, y); }) -
                  base.begin();
-    ptr.insert(ptr.end(), base.begin() + static_cast<long>(bi),
-               base.begin() + static_cast<long>(pos));
-    ptr.push_back(t);
+    w = std::copy(base.begin() + static_cast<long>(bi), base.begin() + static_cast<long>(pos), w);
+    *w++ = t;
     bi = pos;
   }
-  ptr.insert(ptr.end(), base.begin() + static_cast<long>(bi), base.end());
+  std::copy(base.begin() + static_cast<long>(bi), base.end(), w);
+  ptr.swap(merged);
   if (budget >= 0) return true;
   return SortRotationsDoubled(s, n, 2 * tail_len + 64, sc);
 }
