@@ -107,7 +107,7 @@ void AssignCodes(const uint8_t* len, int n, uint32_t* code) {
 // ---------------------------------------------------------------- BWT
 
 struct Scratch {
-  std::vector<int32_t> ptr, rank, base, tail, sa2;
+  std::vector<int32_t> ptr, rank, base, tail, sa2, merged;
   std::vector<uint8_t> doubled;
   std::vector<uint16_t> mtf;
 };
@@ -137,9 +137,10 @@ bool SortRotationsDoubled(const uint8_t* s, int32_t n, int32_t k, Scratch& sc) {
            std::memcmp(sc.doubled.data() + n - 1, sc.doubled.data() + sc.sa2[r + 1], len) != 0;
     }
     if (ok) {
-      sc.ptr.clear();
+      sc.ptr.resize(n);  // keeps its size from block to block: no clearing memset
+      int32_t w = 0;
       for (int32_t i = 0; i < m; ++i)
-        if (sc.sa2[i] < n) sc.ptr.push_back(sc.sa2[i]);
+        if (sc.sa2[i] < n) sc.ptr[w++] = sc.sa2[i];
       return true;
     }
     k = k * 4;
@@ -155,6 +156,19 @@ bool SortRotations(const uint8_t* s, int32_t n, Scratch& sc) {
   if (n == 1) {
     ptr[0] = 0;
     return true;
+  }
+  // A long repeated tail needs the doubled sort anyway: detect it cheaply (the
+  // block's last bytes occur earlier) and skip the plain sort. Only a guess of
+  // the tail length; SortRotationsDoubled() checks and extends it.
+  constexpr int32_t kProbe = 255, kLongTail = 4096;
+  auto occurs_earlier = [&](int32_t len) {
+    return ::memmem(s, static_cast<size_t>(n - 1), s + n - len, static_cast<size_t>(len)) !=
+           nullptr;
+  };
+  if (n > 4 * kLongTail && occurs_earlier(kProbe) && occurs_earlier(kLongTail)) {
+    int32_t len = kLongTail;
+    while (2 * len <= n / 2 && occurs_earlier(2 * len)) len *= 2;
+    return SortRotationsDoubled(s, n, 2 * len + 64, sc);
   }
   if (divsufsort(s, ptr.data(), n) != 0) return false;
   // Suffix order equals rotation order except for suffixes that are a proper
@@ -183,7 +197,7 @@ bool SortRotations(const uint8_t* s, int32_t n, Scratch& sc) {
   const int32_t tail_len = n - j0;
   // A long repeated tail (history dumps: the end of a revision that also occurs in
   // the previous one): sort a partly doubled block instead of fixing up.
-  if (tail_len > 4096) return SortRotationsDoubled(s, n, 2 * tail_len + 64, sc);
+  if (tail_len > kLongTail) return SortRotationsDoubled(s, n, 2 * tail_len + 64, sc);
 
   // Short tail: sort the tail rotations with direct comparisons and merge them
   // into the (correctly ordered) other rotations. Bytes compared are budgeted:
@@ -219,18 +233,20 @@ bool SortRotations(const uint8_t* s, int32_t n, Scratch& sc) {
   for (int32_t j = j0; j < n; ++j) tail.push_back(j);
   std::stable_sort(tail.begin(), tail.end(), rot_less);
   // Merge: each tail rotation goes before the first base rotation greater than it.
-  ptr.clear();
+  auto& merged = sc.merged;
+  merged.resize(n);
+  auto w = merged.begin();
   size_t bi = 0;
   for (int32_t t : tail) {
     size_t pos = std::upper_bound(base.begin() + static_cast<long>(bi), base.end(), t,
                                   [&](int32_t x, int32_t y) { return rot_less(x, y); }) -
                  base.begin();
-    ptr.insert(ptr.end(), base.begin() + static_cast<long>(bi),
-               base.begin() + static_cast<long>(pos));
-    ptr.push_back(t);
+    w = std::copy(base.begin() + static_cast<long>(bi), base.begin() + static_cast<long>(pos), w);
+    *w++ = t;
     bi = pos;
   }
-  ptr.insert(ptr.end(), base.begin() + static_cast<long>(bi), base.end());
+  std::copy(base.begin() + static_cast<long>(bi), base.end(), w);
+  ptr.swap(merged);
   if (budget >= 0) return true;
   return SortRotationsDoubled(s, n, 2 * tail_len + 64, sc);
 }
