@@ -5,10 +5,7 @@
 #include <cstring>
 #include <string>
 
-#if __has_include("db/sqlite.h")
-#define DW_HAVE_SQLITE_BACKEND 1
 #include <unistd.h>
-#endif
 
 namespace dw::jobs {
 namespace {
@@ -44,7 +41,6 @@ TEST(ImportHelpersTest, Timestamps) {
   EXPECT_TRUE(DumpTimestampToDb("2005-07-07TAB:31:37Z").status().IsInvalidArgument());
 }
 
-#ifdef DW_HAVE_SQLITE_BACKEND
 
 class StringSource : public Source {
  public:
@@ -289,7 +285,6 @@ TEST_F(ImportSqliteTest, BigTextsAreSplitAcrossStatements) {
             "ddd");
 }
 
-#endif  // DW_HAVE_SQLITE_BACKEND
 
 }  // namespace
 }  // namespace dw::jobs
