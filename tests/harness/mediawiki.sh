@@ -255,7 +255,7 @@ cmd_attach() {
 PHP
     ;;
   mariadb://*)
-    local rest=${db#mariadb://} query= user pw= hostport host port= name sock= prefix=
+    local rest=${db#mariadb://} query='' user pw='' hostport host port='' name sock='' prefix=''
     [[ $rest == *\?* ]] && { query=${rest#*\?}; rest=${rest%%\?*}; }
     local cred=${rest%%@*} loc=${rest#*@}
     user=${cred%%:*}
