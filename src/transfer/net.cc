@@ -277,8 +277,8 @@ Status FrameConn::WriteFrame(const Frame& f) {
   return WriteAll(sock_, WireFrame(plain));
 }
 
-Status FrameConn::WriteWire(std::string_view wire) {
-  ++send_seq_;
+Status FrameConn::WriteWire(std::string_view wire, uint64_t frames) {
+  send_seq_ += frames;
   return WriteAll(sock_, wire);
 }
 
