@@ -57,6 +57,11 @@ int RunXCompress(int argc, char** argv) {
     return out.status().IsInvalidArgument() ? kExitUsage : kExitFailure;
   }
   bool tty = ::isatty(2) && !common.quiet;
+  uint64_t input_size = 0;
+  if (input != "-") {
+    auto size = env->GetFileSize(input);
+    if (size.ok()) input_size = *size;
+  }
   int64_t start = env->MonotonicMicros(), last = start;
   std::vector<char> buf(1 << 20);
   uint64_t total = 0;
@@ -73,8 +78,15 @@ int RunXCompress(int argc, char** argv) {
     int64_t now = env->MonotonicMicros();
     if (tty && now - last > 1'000'000) {
       last = now;
-      std::fprintf(stderr, "\r%.0f MB in, %.1f MB/s   ", total / 1e6,
-                   total / ((now - start) / 1e6) / 1e6);
+      double rate = total / ((now - start) / 1e6);
+      // ETA only for plain input, whose size is the number of bytes to read.
+      if (input_size > 0 && stream::DetectedCompression(**src) == stream::Compression::kNone &&
+          rate > 0) {
+        std::fprintf(stderr, "\r%.0f / %.0f MB, %.1f MB/s, ETA %.0f s   ", total / 1e6,
+                     input_size / 1e6, rate / 1e6, (input_size - total) / rate);
+      } else {
+        std::fprintf(stderr, "\r%.0f MB in, %.1f MB/s   ", total / 1e6, rate / 1e6);
+      }
     }
   }
   if (tty) std::fprintf(stderr, "\r\033[K");

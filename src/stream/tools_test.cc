@@ -19,7 +19,7 @@ int Shell(const std::string& cmd) { return std::system(cmd.c_str()); }
 class ToolsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    in_ = test::XmlLike(3'000'000);
+    in_ = test::XmlLike(1'600'000);
     plain_ = dir_.File("in.xml");
     ASSERT_TRUE(WriteFileAtomic(Env::Default(), plain_, in_).ok());
   }
