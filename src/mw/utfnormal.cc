@@ -4,6 +4,7 @@
 #include <unicode/normalizer2.h>
 #include <unicode/utf8.h>
 
+#include <cstdint>
 #include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -178,6 +179,25 @@ std::string RepairUtf8(std::string_view s) {
   return out;
 }
 
+// Ranges whose characters all have NFC_Quick_Check=Yes and canonical combining
+// class 0 (a string of only such characters, and ones below U+0300, is in NFC):
+// Cyrillic letters, Arabic letters and digits (not the marks), Ethiopic
+// syllables, Latin Extended Additional, general punctuation (not U+2000/2001,
+// which decompose), CJK punctuation (not the tone marks U+302A..F), Hiragana,
+// Katakana, CJK ideographs, Hangul syllables, fullwidth forms.
+inline bool IsSafeNfc(uint32_t cp) {
+  static constexpr uint32_t kRanges[][2] = {
+      {0x0400, 0x0482}, {0x048a, 0x052f}, {0x0600, 0x060f}, {0x061b, 0x064a}, {0x0660, 0x066f},
+      {0x0671, 0x06d5}, {0x1200, 0x135c}, {0x1e00, 0x1eff}, {0x2002, 0x205e}, {0x3000, 0x3029},
+      {0x3030, 0x303f}, {0x3041, 0x3096}, {0x30a1, 0x30fa}, {0x3400, 0x4dbf}, {0x4e00, 0x9fff},
+      {0xac00, 0xd7a3}, {0xff01, 0xffee}};
+  for (const auto& r : kRanges) {
+    if (cp < r[0]) return false;
+    if (cp <= r[1]) return true;
+  }
+  return false;
+}
+
 // Scans s for what cleanUp() could change. Returns true at the first C0
 // control (other than \t \n \r), invalid UTF-8 sequence or U+FFFE/U+FFFF;
 // sets *maybe_not_nfc if a code point >= U+0300 (the first one whose NFC quick
@@ -220,8 +240,20 @@ bool ScanForCleanUp(std::string_view s, bool* maybe_not_nfc) {
     if (c == 0xf0 && p[i + 1] < 0x90) return true;                                // overlong
     if (c == 0xf4 && p[i + 1] >= 0x90) return true;                               // > U+10FFFF
     if (c == 0xef && p[i + 1] == 0xbf && (p[i + 2] & 0xfe) == 0xbe) return true;  // U+FFFE/F
-    // U+0300 = CC 80: anything from there on may need ICU's NFC check.
-    if (c >= 0xcc) *maybe_not_nfc = true;
+    // U+0300 = CC 80: from there on a character may need ICU's NFC check,
+    // unless it is in a block known to be NFC_Quick_Check=Yes with combining
+    // class 0 (a string of only such characters is in NFC).
+    if (c >= 0xcc && !*maybe_not_nfc) {
+      uint32_t cp = 0;
+      if (len == 2) {
+        cp = ((c & 0x1fu) << 6) | (p[i + 1] & 0x3fu);
+      } else if (len == 3) {
+        cp = ((c & 0x0fu) << 12) | ((p[i + 1] & 0x3fu) << 6) | (p[i + 2] & 0x3fu);
+      } else {
+        cp = 0x10000;
+      }
+      if (!IsSafeNfc(cp)) *maybe_not_nfc = true;
+    }
     i += static_cast<size_t>(len);
   }
   return false;

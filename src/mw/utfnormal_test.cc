@@ -56,6 +56,17 @@ TEST(UtfNormalTest, InvalidSequencesLikeUtfNormal) {
   EXPECT_EQ(Clean("bad \xe9t\xe9 latin1"), "bad " + kFffd + "t" + kFffd + " latin1");
 }
 
+TEST(UtfNormalTest, FastPathRangesStillCatchNonNfc) {
+  // Characters of the "safe" ranges next to ones that need normalizing.
+  EXPECT_FALSE(NeedsCleanUp("\xd8\xa7\xd9\x84 \xe2\x80\x93 \xe4\xb8\xad"));  // Arabic, en dash, CJK
+  EXPECT_TRUE(NeedsCleanUp("\xd8\xa7\xd9\x93"));  // alef + combining madda -> U+0622
+  EXPECT_EQ(Clean("\xd8\xa7\xd9\x93"), "\xd8\xa2");
+  EXPECT_TRUE(NeedsCleanUp("\xe2\x80\x80"));  // EN QUAD -> EN SPACE
+  EXPECT_EQ(Clean("\xe2\x80\x80"), "\xe2\x80\x82");
+  EXPECT_TRUE(NeedsCleanUp("\xea\xb0\x80\xe1\x86\xa8"));  // Hangul LV + trailing jamo
+  EXPECT_EQ(Clean("\xea\xb0\x80\xe1\x86\xa8"), "\xea\xb0\x81");
+}
+
 TEST(UtfNormalTest, NormalizesToNfc) {
   EXPECT_TRUE(NeedsCleanUp("e\xcc\x81"));
   EXPECT_EQ(Clean("e\xcc\x81"), "\xc3\xa9");                     // e + combining acute -> é

@@ -1,0 +1,186 @@
+#include "jobs/export.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "db/database.h"
+
+namespace dw::jobs {
+namespace {
+
+// A Sink that keeps everything and where each unit starts.
+class MemorySink final : public Sink {
+ public:
+  Status Append(std::string_view d) override {
+    data.append(d);
+    return Status::OK();
+  }
+  Status EndUnit(OffsetCallback cb) override {
+    unit_starts.push_back(data.size());
+    if (cb) cb(data.size());
+    return Status::OK();
+  }
+  Status Close() override { return Status::OK(); }
+  uint64_t BytesIn() const override { return data.size(); }
+  std::string data;
+  std::vector<uint64_t> unit_starts;
+};
+
+// A tiny MediaWiki-shaped wiki: 5 pages in namespaces 0..4, two revisions each.
+class ExportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/dw-export-test.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    db::DbSpec spec;
+    spec.path = dir_ + "/w.sqlite";
+    auto c = db::Connect(spec);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    conn_ = std::move(*c);
+    ASSERT_TRUE(conn_
+                    ->Exec(R"(
+CREATE TABLE page (page_id INTEGER PRIMARY KEY, page_namespace INTEGER, page_title BLOB, page_is_redirect INTEGER, page_latest INTEGER);
+CREATE TABLE revision (rev_id INTEGER PRIMARY KEY, rev_page INTEGER, rev_comment_id INTEGER, rev_actor INTEGER, rev_timestamp BLOB, rev_minor_edit INTEGER, rev_deleted INTEGER, rev_len INTEGER, rev_parent_id INTEGER, rev_sha1 BLOB);
+CREATE TABLE comment (comment_id INTEGER PRIMARY KEY, comment_hash INTEGER, comment_text BLOB, comment_data BLOB);
+CREATE TABLE actor (actor_id INTEGER PRIMARY KEY, actor_user INTEGER, actor_name BLOB);
+CREATE TABLE slots (slot_revision_id INTEGER, slot_role_id INTEGER, slot_content_id INTEGER, slot_origin INTEGER, PRIMARY KEY (slot_revision_id, slot_role_id));
+CREATE TABLE content (content_id INTEGER PRIMARY KEY, content_size INTEGER, content_sha1 BLOB, content_model INTEGER, content_address BLOB);
+CREATE TABLE content_models (model_id INTEGER PRIMARY KEY, model_name BLOB);
+CREATE TABLE slot_roles (role_id INTEGER PRIMARY KEY, role_name BLOB);
+CREATE TABLE text (old_id INTEGER PRIMARY KEY, old_text BLOB, old_flags BLOB);
+INSERT INTO comment VALUES (1, 0, '', NULL);
+INSERT INTO actor VALUES (1, 1, 'Admin');
+INSERT INTO content_models VALUES (1, 'wikitext');
+INSERT INTO slot_roles VALUES (1, 'main');
+)")
+                    .ok());
+    for (int p = 1; p <= 5; ++p) {
+      for (int r = 0; r < 2; ++r) {
+        int rev = p * 10 + r;
+        std::string sql = "INSERT INTO revision VALUES (" + std::to_string(rev) + ", " +
+                          std::to_string(p) + ", 1, 1, '2020010100000" + std::to_string(r) +
+                          "', 0, 0, 1, 0, 's');"
+                          "INSERT INTO slots VALUES (" +
+                          std::to_string(rev) + ", 1, " + std::to_string(rev) + ", " +
+                          std::to_string(rev) +
+                          ");"
+                          "INSERT INTO content VALUES (" +
+                          std::to_string(rev) + ", 1, 's', 1, 'tt:" + std::to_string(rev) +
+                          "');"
+                          "INSERT INTO text VALUES (" +
+                          std::to_string(rev) + ", 'x', 'utf-8');";
+        ASSERT_TRUE(conn_->Exec(sql).ok());
+      }
+      ASSERT_TRUE(conn_
+                      ->Exec("INSERT INTO page VALUES (" + std::to_string(p) + ", " +
+                             std::to_string(p - 1) + ", 'P" + std::to_string(p) + "', 0, " +
+                             std::to_string(p * 10 + 1) + ")")
+                      .ok());
+    }
+  }
+  void TearDown() override {
+    conn_.reset();
+    std::remove((dir_ + "/w.sqlite").c_str());
+    rmdir(dir_.c_str());
+  }
+  static int Count(const std::string& s, std::string_view what) {
+    int n = 0;
+    for (size_t pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + 1)) ++n;
+    return n;
+  }
+
+  std::string dir_;
+  std::unique_ptr<db::Connection> conn_;
+  mw::SiteInfo site_ = mw::SiteInfo::Defaults("w");
+};
+
+TEST_F(ExportTest, SeveralOutputsOnePassWithFilters) {
+  MemorySink all, latest, articles;
+  std::vector<ExportOutput> outs(3);
+  outs[0].sink = &all;
+  outs[1].sink = &latest;
+  outs[1].filters = {"latest"};
+  outs[2].sink = &articles;
+  outs[2].filters = {"latest", "notalk", "namespace:!NS_USER"};
+  ExportOptions opt;
+  opt.batch_size = 2;  // several keyset batches
+  ExportStats stats;
+  ASSERT_TRUE(Export(*conn_, site_, opt, outs, nullptr, &stats).ok());
+  EXPECT_EQ(stats.pages, 5);
+  EXPECT_EQ(stats.revisions, 10);
+  EXPECT_TRUE(stats.problems.empty());
+  EXPECT_EQ(Count(all.data, "<page>"), 5);
+  EXPECT_EQ(Count(all.data, "<revision>"), 10);
+  EXPECT_EQ(Count(latest.data, "<revision>"), 5);
+  EXPECT_EQ(Count(latest.data, "<id>11</id>"), 1);
+  EXPECT_EQ(Count(latest.data, "<id>10</id>"), 0);
+  // Namespaces 0 and 4 pass (1 and 3 are talk, 2 is User).
+  EXPECT_EQ(Count(articles.data, "<page>"), 2);
+  EXPECT_EQ(Count(articles.data, "<title>P1</title>"), 1);
+  EXPECT_EQ(Count(articles.data, "<title>MediaWiki:P5</title>"), 1);
+}
+
+TEST_F(ExportTest, UnitsAndMultistreamIndex) {
+  MemorySink sink;
+  std::vector<std::tuple<uint64_t, int64_t, std::string>> index;
+  std::vector<ExportOutput> outs(1);
+  outs[0].sink = &sink;
+  outs[0].separate_header_footer = true;
+  outs[0].pages_per_unit = 2;
+  outs[0].on_page_index = [&](uint64_t off, int64_t id, std::string_view title) {
+    index.emplace_back(off, id, std::string(title));
+  };
+  ExportOptions opt;
+  opt.history = History::kCurrent;
+  ASSERT_TRUE(Export(*conn_, site_, opt, outs, nullptr, nullptr).ok());
+  // Units: header | p1 p2 | p3 p4 | p5 | footer.
+  ASSERT_GE(sink.unit_starts.size(), 4u);
+  EXPECT_EQ(sink.data.compare(sink.unit_starts[0], 8, "  <page>"), 0);
+  EXPECT_EQ(sink.data.substr(sink.unit_starts.back()), "</mediawiki>\n");
+  ASSERT_EQ(index.size(), 5u);
+  EXPECT_EQ(std::get<1>(index[0]), 1);
+  EXPECT_EQ(std::get<2>(index[1]), "Talk:P2");
+  EXPECT_EQ(std::get<0>(index[0]), sink.unit_starts[0]);
+  EXPECT_EQ(std::get<0>(index[1]), sink.unit_starts[0]);
+  EXPECT_EQ(std::get<0>(index[2]), sink.unit_starts[1]);
+  EXPECT_EQ(std::get<0>(index[4]), sink.unit_starts[2]);
+  EXPECT_EQ(sink.data.compare(std::get<0>(index[2]), 8, "  <page>"), 0);
+}
+
+TEST_F(ExportTest, RangesAndProblems) {
+  ASSERT_TRUE(conn_->Exec("DELETE FROM text WHERE old_id = 31").ok());
+  MemorySink sink;
+  std::vector<ExportOutput> outs(1);
+  outs[0].sink = &sink;
+  ExportOptions opt;
+  opt.start = 2;
+  opt.end = 4;
+  ExportStats stats;
+  ASSERT_TRUE(Export(*conn_, site_, opt, outs, nullptr, &stats).ok());
+  EXPECT_EQ(stats.pages, 2);
+  ASSERT_EQ(stats.problems.size(), 1u);
+  EXPECT_EQ(stats.problems[0].rev_id, 31);
+  EXPECT_NE(stats.problems[0].reason.find("missing text row 31"), std::string::npos);
+  EXPECT_EQ(Count(sink.data, "<text bytes=\"1\" sha1=\"s\" />"), 1);
+}
+
+TEST_F(ExportTest, BadOptions) {
+  MemorySink sink;
+  std::vector<ExportOutput> outs(1);
+  outs[0].sink = &sink;
+  outs[0].filters = {"namespace:NS_NOPE"};
+  ExportOptions opt;
+  EXPECT_TRUE(ValidateExportOptions(opt, outs).IsInvalidArgument());
+  outs[0].filters = {"namespace:User,3"};
+  EXPECT_TRUE(ValidateExportOptions(opt, outs, &site_).ok());
+  opt.schema_version = "0.9";
+  EXPECT_TRUE(ValidateExportOptions(opt, outs, &site_).IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace dw::jobs
