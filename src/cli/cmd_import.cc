@@ -121,11 +121,11 @@ int RunImport(int argc, char** argv) {
       jobs::Import(**conn, **source, input == "-" ? "stdin" : input, options, &progress, &stats);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!st.ok()) {
-    PrintError("import", st.message());
+    // One line: what failed, and what is safely in the database.
     PrintError("import",
-               fmt::format("committed before the error: {} pages, {} revisions (through page id "
-                           "{}); the failing batch was rolled back",
-                           stats.committed_pages, stats.committed_revisions,
+               fmt::format("{} (committed before the error: {} pages, {} revisions, through page "
+                           "id {}; the failing batch was rolled back)",
+                           st.message(), stats.committed_pages, stats.committed_revisions,
                            stats.last_committed_page_id));
     return kExitFailure;
   }

@@ -67,6 +67,7 @@ rc=$?
 set -e
 [[ $rc != 0 ]] || fail "malformed XML exited 0"
 grep -q "^dumpworks import: $T/bad.xml:$line:[0-9]*: mismatched tag" "$T/bad.err" || { cat "$T/bad.err"; fail "error line"; }
+[[ $(wc -l < "$T/bad.err") == 1 ]] || { cat "$T/bad.err"; fail "error is not one line"; }
 committed=$(sed -n 's/.*committed before the error: [0-9]* pages, \([0-9]*\) revisions.*/\1/p' "$T/bad.err")
 [[ -n $committed && $committed -gt 0 ]] || { cat "$T/bad.err"; fail "no committed count"; }
 [[ $(q "$T/bad.sqlite" "select count(*) from revision") == "$committed" ]] || fail "database has other than the committed $committed revisions"
