@@ -2,7 +2,9 @@
 # Quick start, step 1: install the dependencies, build (Release), generate a
 # synthetic wiki, import it into SQLite, export every dump kind, say where it all is.
 #
-#   scripts/demo.sh [--pages N] [--revisions M] [--seed S] [--no-deps]
+#   scripts/demo.sh [--pages N] [--revisions M] [--seed S] [--no-deps] [--binary PATH]
+#
+# --binary uses an already built dumpworks (and skips installing and building).
 #
 # Everything goes to demo/ in the source tree (the demo owns that directory and
 # replaces its previous contents):
@@ -13,14 +15,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-pages=2000 revisions=20000 seed=1 deps=1
+pages=2000 revisions=20000 seed=1 deps=1 binary=
 while (($#)); do
   case "$1" in
   --pages) pages=$2; shift 2 ;;
   --revisions) revisions=$2; shift 2 ;;
   --seed) seed=$2; shift 2 ;;
   --no-deps) deps=0; shift ;;
-  -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --binary) binary=$(realpath "$2"); deps=0; shift 2 ;;
+  -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -31,9 +34,13 @@ if ((deps)); then
   step "Installing the build dependencies (scripts/install-deps.sh)"
   scripts/install-deps.sh
 fi
-step "Building (Release) in build-release/"
-scripts/build.sh build-release Release
-DW=$ROOT/build-release/dumpworks
+if [[ -n $binary ]]; then
+  DW=$binary
+else
+  step "Building (Release) in build-release/"
+  scripts/build.sh build-release Release
+  DW=$ROOT/build-release/dumpworks
+fi
 
 D=$ROOT/demo
 OUT=$D/out
@@ -57,8 +64,9 @@ P=$OUT/genwiki-demo
 # Page content in the two-pass form Wikimedia publishes; bzip2 in parallel.
 "${X[@]}" --full --form twopass --output="bzip2:$P-pages-meta-history.xml.bz2"
 "${X[@]}" --current --form twopass --output="bzip2:$P-pages-meta-current.xml.bz2"
-"${X[@]}" --current --form twopass --filter=notalk --filter=namespace:!NS_USER \
-  --output="bzip2:$P-pages-articles.xml.bz2"
+# (A --filter belongs to the --output before it, as with dumpBackup.php.)
+"${X[@]}" --current --form twopass --output="bzip2:$P-pages-articles.xml.bz2" \
+  --filter=notalk --filter=namespace:!NS_USER
 "${X[@]}" --logs --output="gzip:$P-pages-logging.xml.gz"
 
 step "Done in $((SECONDS - t0))s. The files:"

@@ -140,25 +140,32 @@ std::string UserName(uint64_t id) {
   return name;
 }
 
+// htmlspecialchars() as the two-pass writer applies it: & < > " (not ').
 void AppendEscaped(std::string* out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); i++) {
+    const char* rep;
+    switch (s[i]) {
       case '&':
-        *out += "&amp;";
+        rep = "&amp;";
         break;
       case '<':
-        *out += "&lt;";
+        rep = "&lt;";
         break;
       case '>':
-        *out += "&gt;";
+        rep = "&gt;";
         break;
       case '"':
-        *out += "&quot;";
+        rep = "&quot;";
         break;
       default:
-        out->push_back(c);
+        continue;
     }
+    out->append(s.data() + start, i - start);
+    out->append(rep);
+    start = i + 1;
   }
+  out->append(s.data() + start, s.size() - start);
 }
 
 std::string Timestamp(int64_t t) {

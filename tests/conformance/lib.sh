@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared by the conformance scripts (sourced). A "wiki" is KIND-BACKEND:
 #   KIND     sample  the real aawiki sample in ../shared/data (skipped when absent)
 #            gen     a wiki from `dumpworks generate` (always available)

@@ -12,7 +12,8 @@
 #       (DW_MW_FORCE=1 rebuilds). A MariaDB server it started is stopped again.
 #   mediawiki.sh attach DIR sqlite:PATH|mariadb://... SITEINFO
 #       a LocalSettings.php in DIR for an EXISTING MediaWiki database (e.g. one that
-#       `dumpworks import` wrote), so MediaWiki's scripts can dump it. For mariadb
+#       `dumpworks import` wrote), so MediaWiki's scripts can dump it. Fills the
+#       database's interwiki table if it is empty (configuration, not content). For mariadb
 #       the URL form is dumpworks' --db: mariadb://USER[:PW]@HOST[:PORT]/DB[?socket=S&prefix=P]
 #   mediawiki.sh start DIR | stop DIR
 #       start/stop the wiki's private MariaDB server (no-op for SQLite wikis).
@@ -254,7 +255,7 @@ cmd_attach() {
 PHP
     ;;
   mariadb://*)
-    local rest=${db#mariadb://} query= user pw= hostport host port= name sock= prefix=
+    local rest=${db#mariadb://} query='' user pw='' hostport host port='' name sock='' prefix=''
     [[ $rest == *\?* ]] && { query=${rest#*\?}; rest=${rest%%\?*}; }
     local cred=${rest%%@*} loc=${rest#*@}
     user=${cred%%:*}
@@ -289,6 +290,12 @@ PHP
   *) die "unknown database '$db' (sqlite:PATH or mariadb://USER@HOST/DB?socket=...)" ;;
   esac
   append_includes "$dir"
+  # The interwiki prefixes are wiki configuration kept in the database (a dump
+  # does not carry them); MediaWiki needs them to write interwiki redirect
+  # targets ("en:User:X", not "En:User:X"). Added only when the table is empty.
+  php "$MW/maintenance/runScript.php" "$HERE/mw_prepare.php" --conf "$dir/LocalSettings.php" \
+    --interwiki-only >"$dir/prepare.log" 2>&1 ||
+    { tail -20 "$dir/prepare.log" >&2; die "adding interwiki prefixes to $db failed (see $dir/prepare.log)"; }
   echo "mediawiki.sh: $dir/LocalSettings.php reads $db" >&2
 }
 

@@ -5,6 +5,9 @@
 //      Main Page history is not merged with the installer's revision;
 //   2. adds Wikimedia-like interwiki prefixes (every language code, m, c, d, w,
 //      wikt, ...), so that a redirect to "en:User:X" stays an interwiki target;
+// With --interwiki-only, only step 2 (for a database another program wrote: the
+// interwiki table is wiki configuration, not dump content, and MediaWiki needs
+// it to format interwiki redirect targets like "en:User:X").
 //   3. creates a local user for every name in --users FILE, in file order, so that
 //      importDump.php attributes edits to them (and not to "imported>Name").
 require_once getenv( 'MW_INSTALL_PATH' ) . '/maintenance/Maintenance.php';
@@ -16,13 +19,14 @@ class DwPrepareWiki extends Maintenance {
 		parent::__construct();
 		$this->addDescription( 'dumpworks test harness: prepare a wiki for importDump.php' );
 		$this->addOption( 'users', 'File with contributor names, one per line', false, true );
+		$this->addOption( 'interwiki-only', 'Only add the interwiki prefixes (wiki configuration)' );
 	}
 
 	public function execute() {
 		$services = MediaWikiServices::getInstance();
 		$title = Title::newMainPage();
 		$page = $services->getWikiPageFactory()->newFromTitle( $title );
-		if ( $page->exists() ) {
+		if ( $page->exists() && !$this->hasOption( 'interwiki-only' ) ) {
 			$deleter = User::newSystemUser( User::MAINTENANCE_SCRIPT_USER, [ 'steal' => true ] );
 			$status = $services->getDeletePageFactory()->newDeletePage( $page, $deleter )
 				->forceImmediate( true )->deleteUnsafe( 'remove installer page before import' );
@@ -53,6 +57,12 @@ class DwPrepareWiki extends Maintenance {
 			$rows[] = [ 'iw_prefix' => $p, 'iw_url' => $url, 'iw_api' => '', 'iw_wikiid' => '',
 				'iw_local' => 1, 'iw_trans' => 0 ];
 		}
+		if ( $this->hasOption( 'interwiki-only' ) &&
+			$dbw->selectRowCount( 'interwiki', '*', [], __METHOD__ ) > 0
+		) {
+			$this->output( "interwiki table not empty: left as it is\n" );
+			return;
+		}
 		$dbw->delete( 'interwiki', '*', __METHOD__ );
 		$seen = [];
 		foreach ( $rows as $row ) {
@@ -63,7 +73,7 @@ class DwPrepareWiki extends Maintenance {
 			$dbw->insert( 'interwiki', $row, __METHOD__ );
 		}
 
-		$file = $this->getOption( 'users' );
+		$file = $this->hasOption( 'interwiki-only' ) ? null : $this->getOption( 'users' );
 		$n = 0;
 		if ( $file !== null ) {
 			$fh = fopen( $file, 'r' );
