@@ -871,7 +871,7 @@ class SqliteBulkMode {
  public:
   explicit SqliteBulkMode(db::Connection& conn) : conn_(conn) {}
   Status Enter() {
-    for (const char* p : {"synchronous", "cache_size"}) {
+    for (const char* p : {"synchronous", "cache_size", "temp_store"}) {
       DW_ASSIGN_OR_RETURN(auto c, conn_.Query(fmt::format("PRAGMA {}", p)));
       DW_ASSIGN_OR_RETURN(bool has, c->Next());
       saved_.emplace_back(p, has ? c->row().Int(0) : 0);

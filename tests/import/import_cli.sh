@@ -67,6 +67,7 @@ rc=$?
 set -e
 [[ $rc != 0 ]] || fail "malformed XML exited 0"
 grep -q "^dumpworks import: $T/bad.xml:$line:[0-9]*: mismatched tag" "$T/bad.err" || { cat "$T/bad.err"; fail "error line"; }
+[[ $(wc -l < "$T/bad.err") == 1 ]] || { cat "$T/bad.err"; fail "error is not one line"; }
 committed=$(sed -n 's/.*committed before the error: [0-9]* pages, \([0-9]*\) revisions.*/\1/p' "$T/bad.err")
 [[ -n $committed && $committed -gt 0 ]] || { cat "$T/bad.err"; fail "no committed count"; }
 [[ $(q "$T/bad.sqlite" "select count(*) from revision") == "$committed" ]] || fail "database has other than the committed $committed revisions"
@@ -83,4 +84,12 @@ set -e
 [[ $r2 != 0 ]] && grep -q "missing.xml" "$T/e2" || fail "missing input: $(cat "$T/e2")"
 [[ $r3 == 2 ]] || fail "bad --db exit $r3: $(cat "$T/e3")"
 [[ $r4 == 2 ]] || fail "unknown option exit $r4"
+# 5. The database from a dumps config file instead of --db.
+printf '[cfgwiki]\ndb = sqlite:%s\n' "$T/cfg.sqlite" > "$T/dw.conf"
+"$DW" import -q --config "$T/dw.conf" --wiki cfgwiki "$T/w.xml.gz" || fail "import --config"
+check300 "$T/cfg.sqlite" "--config"
+set +e
+"$DW" import "$T/w.xml" 2> "$T/e5"; r5=$?
+set -e
+[[ $r5 == 2 ]] && grep -q -- "--config and --wiki" "$T/e5" || fail "no database given: exit $r5: $(cat "$T/e5")"
 echo PASS
