@@ -15,7 +15,7 @@ PO, RO, CO, TO = mx("page", "page_id"), mx("revision", "rev_id"), mx("content", 
 for k in range(1, n):
     c.execute("""INSERT INTO page (page_id, page_namespace, page_title, page_is_redirect, page_is_new, page_random,
         page_touched, page_links_updated, page_latest, page_len, page_content_model, page_lang)
-        SELECT page_id + :k * :po, page_namespace, CAST(page_title || '/r' || :k AS BLOB), page_is_redirect, page_is_new,
+        SELECT page_id + :k * :po, page_namespace, page_title || '/r' || :k, page_is_redirect, page_is_new,
         page_random, page_touched, page_links_updated, page_latest + :k * :ro, page_len, page_content_model, page_lang
         FROM page WHERE page_id <= :po""", dict(k=k, po=PO, ro=RO))
     c.execute("""INSERT INTO revision (rev_id, rev_page, rev_comment_id, rev_actor, rev_timestamp, rev_minor_edit,

@@ -12,44 +12,25 @@
 
 #include "base/log.h"
 #include "cli/command.h"
+#include "config/config.h"
 #include "db/database.h"
 #include "env/env.h"
 #include "jobs/export.h"
 #include "mw/siteinfo.h"
+#include "stream/output.h"
 #include "stream/sink.h"
 
 namespace dw::cli {
 namespace {
 
-// A plain file written under a temporary name and published (renamed) only by
-// Publish(), after everything was written. Until stream/output.h lands in main.
-class TempFileSink final : public Sink {
+// A device or a pipe named as an output (/dev/null, /dev/stdout, a FIFO): written
+// directly. Never through a temporary name and a rename, which would replace the
+// device node with a regular file.
+class DeviceSink final : public Sink {
  public:
-  static Result<std::unique_ptr<TempFileSink>> Open(Env* env, const std::string& path,
-                                                    bool overwrite) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-      // A device or a pipe (/dev/null, /dev/stdout, a FIFO): written directly,
-      // never replaced by a rename.
-      DW_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path, OpenMode::kTruncate));
-      auto sink = std::unique_ptr<TempFileSink>(
-          new TempFileSink(env, path, std::string(), std::move(file), false));
-      sink->direct_ = true;
-      return sink;
-    }
-    if (!overwrite && env->FileExists(path)) {
-      return Status::AlreadyExists(path + ": exists (use --overwrite to replace it)");
-    }
-    std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    DW_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(tmp, OpenMode::kCreateExclusive));
-    return std::unique_ptr<TempFileSink>(
-        new TempFileSink(env, path, std::move(tmp), std::move(file), overwrite));
-  }
-  ~TempFileSink() override {
-    if (!published_ && !direct_) {
-      (void)file_->Close();
-      (void)env_->RemoveFile(tmp_);
-    }
+  static Result<std::unique_ptr<DeviceSink>> Open(Env* env, const std::string& path) {
+    DW_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path, OpenMode::kTruncate));
+    return std::unique_ptr<DeviceSink>(new DeviceSink(std::move(file)));
   }
   Status Append(std::string_view data) override {
     bytes_ += data.size();
@@ -61,30 +42,17 @@ class TempFileSink final : public Sink {
   }
   Status Close() override { return file_->Close(); }
   uint64_t BytesIn() const override { return bytes_; }
-  Status Publish() {
-    DW_RETURN_IF_ERROR(file_->Close());
-    if (direct_) return Status::OK();
-    DW_RETURN_IF_ERROR(env_->RenameFile(tmp_, path_, overwrite_));
-    published_ = true;
-    return Status::OK();
-  }
 
  private:
-  TempFileSink(Env* env, std::string path, std::string tmp, std::unique_ptr<WritableFile> f,
-               bool overwrite)
-      : env_(env),
-        path_(std::move(path)),
-        tmp_(std::move(tmp)),
-        file_(std::move(f)),
-        overwrite_(overwrite) {}
-  Env* env_;
-  std::string path_, tmp_;
+  explicit DeviceSink(std::unique_ptr<WritableFile> f) : file_(std::move(f)) {}
   std::unique_ptr<WritableFile> file_;
-  bool overwrite_;
-  bool published_ = false;
-  bool direct_ = false;
   uint64_t bytes_ = 0;
 };
+
+bool IsDevice(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
 
 class StdoutSink final : public Sink {
  public:
@@ -142,8 +110,8 @@ class ProgressPrinter final : public jobs::ExportObserver {
 };
 
 struct OutputSpec {
-  std::string kind;  // "file" or "-"
-  std::string path;
+  std::string spec;  // as given: "file:PATH", "gzip:PATH", ..., "-"
+  std::string path;  // the path part ("-" for stdout)
   std::vector<std::string> filters;
 };
 
@@ -172,37 +140,21 @@ Result<std::vector<OutputSpec>> ScanOutputs(int argc, char** argv) {
     }
     if (is_output) {
       OutputSpec o;
-      if (value == "-") {
-        o.kind = "-";
-      } else {
-        auto colon = value.find(':');
-        if (colon == std::string::npos) {
-          o.kind = "file";
-          o.path = value;
-        } else {
-          o.kind = value.substr(0, colon);
-          o.path = value.substr(colon + 1);
-        }
-        if (o.path == "-") o.kind = "-";
-        if (o.kind != "file" && o.kind != "-") {
-          if (o.kind == "gzip" || o.kind == "bzip2" || o.kind == "zstd") {
-            return Status::NotSupported("--output " + value + ": " + o.kind +
-                                        " output is not available in this build yet");
-          }
-          return Status::InvalidArgument("--output " + value +
-                                         ": unknown kind (file:, gzip:, bzip2:, zstd:, -)");
-        }
-        if (o.kind == "file" && o.path.empty()) {
-          return Status::InvalidArgument("--output " + value + ": missing path");
-        }
+      o.spec = value;
+      auto colon = value.find(':');
+      std::string kind = colon == std::string::npos ? "" : value.substr(0, colon);
+      o.path = value;
+      if (kind == "file" || kind == "gzip" || kind == "bzip2" || kind == "zstd") {
+        o.path = value.substr(colon + 1);
       }
+      if (o.path.empty()) return Status::InvalidArgument("--output " + value + ": missing path");
       outs.push_back(std::move(o));
     } else if (is_filter) {
-      if (outs.empty()) outs.push_back(OutputSpec{"-", "", {}});
+      if (outs.empty()) outs.push_back(OutputSpec{"-", "-", {}});
       outs.back().filters.push_back(value);
     }
   }
-  if (outs.empty()) outs.push_back(OutputSpec{"-", "", {}});
+  if (outs.empty()) outs.push_back(OutputSpec{"-", "-", {}});
   return outs;
 }
 
@@ -213,7 +165,7 @@ int RunExport(int argc, char** argv) {
                "dumpworks export"};
   CommonOptions common;
   AddCommonOptions(app, &common);
-  std::string db_url, siteinfo_path, schema = "0.11", form = "onepass";
+  std::string db_url, siteinfo_path, config_path, wiki, schema = "0.11", form = "onepass";
   bool full = false, current = false, logs = false, stub = false, revrange = false;
   bool skip_header = false, skip_footer = false, overwrite = false;
   std::optional<int64_t> start, end, revstart, revend;
@@ -221,10 +173,11 @@ int RunExport(int argc, char** argv) {
   int batch = 10000;
   app.add_option("--db", db_url,
                  "the wiki database: sqlite:PATH or "
-                 "mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]")
-      ->required();
+                 "mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]");
   app.add_option("--siteinfo", siteinfo_path,
                  "api.php siteinfo JSON file (siprop=general|namespaces|namespacealiases)");
+  app.add_option("--config", config_path, "dumps INI config file (FILE or FILE:SECTION)");
+  app.add_option("--wiki", wiki, "the wiki (database name) to dump, with --config");
   auto* g = app.add_option_group("what", "what to dump (one of)");
   g->add_flag("--full", full, "every revision");
   g->add_flag("--current", current, "the latest revision of each page");
@@ -259,6 +212,33 @@ int RunExport(int argc, char** argv) {
     PrintError("export", specs.status().message());
     return kExitUsage;
   }
+  // The database and siteinfo: --db/--siteinfo, or the wiki's config keys.
+  Env* env = Env::Default();
+  if (!config_path.empty() || !wiki.empty()) {
+    if (config_path.empty() || wiki.empty()) {
+      PrintError("export", "--config and --wiki go together");
+      return kExitUsage;
+    }
+    auto cfg = config::Config::Load(env, config_path);
+    if (!cfg.ok()) {
+      PrintError("export", cfg.status().message());
+      return kExitUsage;
+    }
+    if (db_url.empty()) {
+      auto url = cfg->DbUrl(wiki);
+      if (!url.ok()) {
+        PrintError("export", url.status().message());
+        return kExitUsage;
+      }
+      db_url = *url;
+    }
+    if (siteinfo_path.empty()) siteinfo_path = cfg->SiteInfoSource(wiki);
+  }
+  if (db_url.empty()) {
+    PrintError("export",
+               "which database? give --db sqlite:PATH|mariadb://... or --config and --wiki");
+    return kExitUsage;
+  }
   auto spec = db::ParseDbUrl(db_url);
   if (!spec.ok()) {
     PrintError("export", spec.status().message());
@@ -275,7 +255,9 @@ int RunExport(int argc, char** argv) {
     }
     site = std::move(*s);
   } else {
-    std::string name = spec->backend == db::Backend::kSqlite ? BaseName(spec->path) : spec->dbname;
+    std::string name = !wiki.empty()                           ? wiki
+                       : spec->backend == db::Backend::kSqlite ? BaseName(spec->path)
+                                                               : spec->dbname;
     if (auto dot = name.find('.'); dot != std::string::npos) name = name.substr(0, dot);
     site = mw::SiteInfo::Defaults(name);
   }
@@ -316,24 +298,36 @@ int RunExport(int argc, char** argv) {
     return kExitFailure;
   }
 
-  Env* env = Env::Default();
-  std::vector<std::unique_ptr<TempFileSink>> files;
-  std::unique_ptr<StdoutSink> stdout_sink;
+  // Outputs: written under temporary names, published only after a complete export.
+  std::vector<std::unique_ptr<stream::Output>> files;
+  std::vector<std::unique_ptr<DeviceSink>> devices;
   std::vector<jobs::ExportOutput> outputs(specs->size());
+  auto abandon = [&]() {
+    for (auto& f : files) f->Abandon();
+  };
+  stream::OutputOptions oopt;
+  oopt.overwrite = overwrite;
   for (size_t i = 0; i < specs->size(); ++i) {
     const OutputSpec& o = (*specs)[i];
     outputs[i].filters = o.filters;
-    if (o.kind == "-") {
-      if (!stdout_sink) stdout_sink = std::make_unique<StdoutSink>();
-      outputs[i].sink = stdout_sink.get();
+    if (o.path != "-" && IsDevice(o.path) && (o.spec == o.path || o.spec.starts_with("file:"))) {
+      auto d = DeviceSink::Open(env, o.path);
+      if (!d.ok()) {
+        abandon();
+        PrintError("export", d.status().message());
+        return kExitFailure;
+      }
+      outputs[i].sink = d->get();
+      devices.push_back(std::move(*d));
       continue;
     }
-    auto f = TempFileSink::Open(env, o.path, overwrite);
+    auto f = stream::OpenOutput(env, o.spec, oopt);
     if (!f.ok()) {
+      abandon();
       PrintError("export", f.status().message());
-      return kExitFailure;
+      return f.status().IsInvalidArgument() ? kExitUsage : kExitFailure;
     }
-    outputs[i].sink = f->get();
+    outputs[i].sink = (*f)->sink();
     files.push_back(std::move(*f));
   }
 
@@ -342,12 +336,22 @@ int RunExport(int argc, char** argv) {
   Status st = jobs::Export(**conn, site, opt, outputs, &progress, &stats);
   progress.Done();
   if (!st.ok()) {
+    abandon();
     PrintError("export", st.message());
-    return kExitFailure;  // temporary files are removed by the sinks' destructors
+    return kExitFailure;
+  }
+  for (auto& d : devices) {
+    Status dst = d->Close();
+    if (!dst.ok()) {
+      abandon();
+      PrintError("export", dst.message());
+      return kExitFailure;
+    }
   }
   for (auto& f : files) {
     Status pst = f->Publish();
     if (!pst.ok()) {
+      abandon();
       PrintError("export", pst.message());
       return kExitFailure;
     }

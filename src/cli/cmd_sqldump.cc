@@ -1,214 +1,19 @@
 // dumpworks sqldump: tables of a wiki database as mariadb-dump would write them.
-#include <libdeflate.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <deque>
-#include <future>
 #include <string>
 #include <vector>
 
 #include "base/log.h"
 #include "cli/command.h"
+#include "config/config.h"
 #include "db/database.h"
 #include "db/mariadb.h"
 #include "env/env.h"
 #include "jobs/sqldump.h"
+#include "stream/output.h"
 
 namespace dw::cli {
 namespace {
-
-// --- Output: a minimal private writer until stream/output.h is in main. ---
-// Plain or gzip (concatenated members, compressed by libdeflate on up to
-// `threads` threads, written in order) into PATH.tmp.<pid>, renamed to PATH by
-// Publish() only when everything was written; stdout for "-".
-class FileOutput final : public Sink {
- public:
-  static Result<std::unique_ptr<FileOutput>> Open(const std::string& spec, bool force,
-                                                  int threads) {
-    std::unique_ptr<FileOutput> o(new FileOutput());
-    std::string path = spec;
-    if (spec.rfind("gzip:", 0) == 0) {
-      o->gzip_ = true;
-      path = spec.substr(5);
-    } else if (spec.rfind("file:", 0) == 0) {
-      path = spec.substr(5);
-    } else if (spec != "-") {
-      return Status::InvalidArgument("--output " + spec + ": expected gzip:PATH, file:PATH or -");
-    }
-    o->threads_ = std::max(threads, 1);
-    if (path == "-") {
-      o->stdout_ = true;
-      return o;
-    }
-    Env* env = Env::Default();
-    if (!force && env->FileExists(path)) {
-      return Status::AlreadyExists(path + ": exists (use --force to replace it)");
-    }
-    o->path_ = path;
-    o->tmp_ = path + ".tmp." + std::to_string(getpid());
-    DW_ASSIGN_OR_RETURN(o->file_, env->NewWritableFile(o->tmp_, OpenMode::kTruncate));
-    return o;
-  }
-  ~FileOutput() override {
-    if (!tmp_.empty() && !published_) {
-      if (file_) (void)file_->Close();
-      (void)Env::Default()->RemoveFile(tmp_);
-    }
-  }
-
-  Status Append(std::string_view data) override {
-    DW_RETURN_IF_ERROR(status_);
-    bytes_in_ += data.size();
-    while (!data.empty()) {
-      size_t n = std::min(data.size(), kBlock - buf_.size());
-      buf_.append(data.substr(0, n));
-      data.remove_prefix(n);
-      if (buf_.size() >= kBlock) DW_RETURN_IF_ERROR(Cut());
-    }
-    return Status::OK();
-  }
-  Status EndUnit(OffsetCallback cb) override {
-    DW_RETURN_IF_ERROR(Cut());
-    if (cb) {
-      DW_RETURN_IF_ERROR(Drain(0));
-      cb(bytes_out_);
-    }
-    return Status::OK();
-  }
-  Status Close() override {
-    if (closed_) return status_;
-    closed_ = true;
-    Status st = Cut();
-    if (st.ok()) st = Drain(0);
-    if (st.ok() && file_) st = file_->Sync();
-    if (st.ok() && file_) st = file_->Close();
-    if (!st.ok()) status_ = st;
-    return status_;
-  }
-  uint64_t BytesIn() const override { return bytes_in_; }
-  // Renames the finished file into place (after Close() succeeded).
-  Status Publish(bool force) {
-    if (stdout_) return Status::OK();
-    DW_RETURN_IF_ERROR(Env::Default()->RenameFile(tmp_, path_, force));
-    published_ = true;
-    return Status::OK();
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  static constexpr size_t kBlock = 4 << 20;
-  FileOutput() = default;
-
-  static std::string Compress(std::string in) {
-    libdeflate_compressor* c = libdeflate_alloc_compressor(6);
-    std::string out(libdeflate_gzip_compress_bound(c, in.size()), '\0');
-    size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), out.data(), out.size());
-    libdeflate_free_compressor(c);
-    out.resize(n);
-    return out;
-  }
-  Status Cut() {
-    DW_RETURN_IF_ERROR(status_);
-    if (buf_.empty()) return Status::OK();
-    std::string block;
-    block.swap(buf_);
-    if (!gzip_) return Write(block);
-    pending_.push_back(std::async(std::launch::async, Compress, std::move(block)));
-    return Drain(static_cast<size_t>(threads_));
-  }
-  // Writes finished blocks until at most `keep` are pending.
-  Status Drain(size_t keep) {
-    while (pending_.size() > keep) {
-      std::string z = pending_.front().get();
-      pending_.pop_front();
-      DW_RETURN_IF_ERROR(Write(z));
-    }
-    return Status::OK();
-  }
-  Status Write(std::string_view data) {
-    bytes_out_ += data.size();
-    Status st;
-    if (stdout_) {
-      while (!data.empty()) {
-        ssize_t n = ::write(1, data.data(), data.size());
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          st = Status::FromErrno("write to stdout", errno);
-          break;
-        }
-        data.remove_prefix(static_cast<size_t>(n));
-      }
-    } else {
-      st = file_->Append(data);
-    }
-    if (!st.ok()) status_ = st;
-    return st;
-  }
-
-  bool gzip_ = false, stdout_ = false, closed_ = false, published_ = false;
-  int threads_ = 1;
-  std::string path_, tmp_, buf_;
-  std::unique_ptr<WritableFile> file_;
-  std::deque<std::future<std::string>> pending_;
-  uint64_t bytes_in_ = 0, bytes_out_ = 0;
-  Status status_;
-};
-
-// mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]
-// (db::ParseDbUrl replaces this once src/db/database.cc is in main.)
-Result<db::DbSpec> ParseMariaDbUrl(const std::string& url) {
-  const std::string scheme = "mariadb://";
-  if (url.rfind(scheme, 0) != 0) {
-    return Status::InvalidArgument("--db " + url +
-                                   ": expected mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME"
-                                   "[?socket=PATH&prefix=PFX]");
-  }
-  db::DbSpec s;
-  s.backend = db::Backend::kMariaDB;
-  std::string rest = url.substr(scheme.size());
-  std::string query;
-  if (auto q = rest.find('?'); q != std::string::npos) {
-    query = rest.substr(q + 1);
-    rest.resize(q);
-  }
-  auto at = rest.rfind('@');
-  auto slash = rest.find('/', at == std::string::npos ? 0 : at);
-  if (at == std::string::npos || slash == std::string::npos || slash + 1 >= rest.size()) {
-    return Status::InvalidArgument("--db mariadb://...: expected USER@HOST/DBNAME");
-  }
-  std::string userinfo = rest.substr(0, at);
-  std::string hostport = rest.substr(at + 1, slash - at - 1);
-  s.dbname = rest.substr(slash + 1);
-  if (auto c = userinfo.find(':'); c != std::string::npos) {
-    s.user = userinfo.substr(0, c);
-    s.password = userinfo.substr(c + 1);
-  } else {
-    s.user = userinfo;
-  }
-  if (auto c = hostport.rfind(':'); c != std::string::npos) {
-    s.host = hostport.substr(0, c);
-    s.port = std::atoi(hostport.c_str() + c + 1);
-  } else {
-    s.host = hostport;
-  }
-  size_t p = 0;
-  while (p < query.size()) {
-    size_t amp = query.find('&', p);
-    std::string kv = query.substr(p, amp == std::string::npos ? std::string::npos : amp - p);
-    p = amp == std::string::npos ? query.size() : amp + 1;
-    auto eq = kv.find('=');
-    std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
-    if (k == "socket") {
-      s.socket = v;
-    } else if (k == "prefix") {
-      s.prefix = v;
-    } else if (!k.empty()) {
-      return Status::InvalidArgument("--db: unknown parameter " + k);
-    }
-  }
-  return s;
-}
 
 std::vector<std::string> SplitList(const std::vector<std::string>& items) {
   std::vector<std::string> out;
@@ -227,33 +32,45 @@ std::vector<std::string> SplitList(const std::vector<std::string>& items) {
 
 Status Run(const std::string& db_url, std::vector<std::string> tables, const std::string& output,
            const jobs::SqlDumpOptions& options, int threads, bool force, int* skipped) {
-  DW_ASSIGN_OR_RETURN(db::DbSpec spec, ParseMariaDbUrl(db_url));
-  DW_ASSIGN_OR_RETURN(auto out, FileOutput::Open(output, force, threads));
+  DW_ASSIGN_OR_RETURN(db::DbSpec spec, db::ParseDbUrl(db_url));
+  // gzip: the parallel gzip sink in front of a plain output file.
+  bool gzip = output.rfind("gzip:", 0) == 0;
+  if (!gzip && output != "-" && output.rfind("file:", 0) != 0) {
+    return Status::InvalidArgument("--output " + output + ": expected gzip:PATH, file:PATH or -");
+  }
+  stream::OutputOptions oopts;
+  oopts.overwrite = force;
+  DW_ASSIGN_OR_RETURN(
+      auto file,
+      stream::OpenOutput(Env::Default(), gzip ? "file:" + output.substr(5) : output, oopts));
+  std::unique_ptr<Sink> gz;
+  if (gzip) gz = jobs::NewParallelGzipSink(file->sink(), threads);
+  Sink* out = gz ? gz.get() : file->sink();
   DW_ASSIGN_OR_RETURN(auto snap, jobs::SqlSnapshot::Open(spec, threads));
   if (tables.empty()) {
     for (std::string_view t : jobs::DefaultSqlDumpTables()) tables.emplace_back(t);
   }
-  DW_RETURN_IF_ERROR(jobs::WriteSqlDumpHeader(*snap, out.get()));
+  DW_RETURN_IF_ERROR(jobs::WriteSqlDumpHeader(*snap, out));
   uint64_t rows = 0, bytes = 0;
   double seconds = 0;
   for (const auto& table : tables) {
     DW_ASSIGN_OR_RETURN(bool exists, snap->connection(0).TableExists(table));
     if (!exists) {
       LogWarn("sqldump: skipped table {}{}: it does not exist in {}", spec.prefix, table,
-              db::DescribeMariaDb(spec));
+              spec.Describe());
       ++*skipped;
       continue;
     }
-    DW_ASSIGN_OR_RETURN(auto st, jobs::DumpSqlTable(*snap, table, options, out.get()));
+    DW_ASSIGN_OR_RETURN(auto st, jobs::DumpSqlTable(*snap, table, options, out));
     LogInfo("sqldump: {}{}: {} rows, {:.1f} MB of SQL in {:.2f} s ({} range{})", spec.prefix, table,
             st.rows, st.bytes / 1e6, st.seconds, st.ranges, st.ranges == 1 ? "" : "s");
     rows += st.rows;
     bytes += st.bytes;
     seconds += st.seconds;
   }
-  DW_RETURN_IF_ERROR(jobs::WriteSqlDumpFooter(out.get()));
-  DW_RETURN_IF_ERROR(out->Close());
-  DW_RETURN_IF_ERROR(out->Publish(force));
+  DW_RETURN_IF_ERROR(jobs::WriteSqlDumpFooter(out));
+  if (gz) DW_RETURN_IF_ERROR(gz->Close());
+  DW_RETURN_IF_ERROR(file->Publish());
   if (seconds > 0) {
     LogInfo("sqldump: {} rows, {:.1f} MB in {:.2f} s: {:.0f} rows/s, {:.1f} MB/s", rows,
             bytes / 1e6, seconds, rows / seconds, bytes / 1e6 / seconds);
@@ -277,9 +94,13 @@ int RunSqldump(int argc, char** argv) {
   int threads = 2;
   bool force = false;
   uint64_t range_size = 0;
-  app.add_option("--db", db_url,
-                 "mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]")
-      ->required();
+  std::string config_file, wiki;
+  auto* db_opt = app.add_option(
+      "--db", db_url,
+      "sqlite:PATH or mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]");
+  auto* config_opt = app.add_option("--config", config_file, "dumps config file (INI)");
+  app.add_option("--wiki", wiki, "the wiki (database name) in --config")->needs(config_opt);
+  config_opt->excludes(db_opt);
   app.add_option("--table", table_args,
                  "tables to dump, comma-separated (default: Wikimedia's public tables)");
   app.add_option("--output", output, "gzip:PATH, file:PATH or - (stdout, the default)");
@@ -301,6 +122,23 @@ int RunSqldump(int argc, char** argv) {
   if (!ParseArgs(app, argc, argv, &code)) return code;
   ApplyCommonOptions(common);
 
+  if (db_url.empty()) {
+    if (config_file.empty() || wiki.empty()) {
+      PrintError("sqldump", "give --db URL, or --config FILE with --wiki WIKI");
+      return kExitUsage;
+    }
+    auto cfg = config::Config::Load(Env::Default(), config_file);
+    if (!cfg.ok()) {
+      PrintError("sqldump", cfg.status().message());
+      return kExitUsage;
+    }
+    auto url = cfg->DbUrl(wiki);
+    if (!url.ok()) {
+      PrintError("sqldump", url.status().message());
+      return kExitUsage;
+    }
+    db_url = *url;
+  }
   jobs::SqlDumpOptions options;
   options.net_buffer_length = net_buffer_length;
   if (max_allowed_packet && max_allowed_packet < options.net_buffer_length) {

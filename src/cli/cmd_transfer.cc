@@ -54,7 +54,8 @@ int RunTransfer(int argc, char** argv) {
   app.add_option("--bwlimit", bwlimit, "limit the rate on the wire, e.g. 100M (bytes/s, K/M/G)");
   AddBool(app, "progress", &progress, "live progress line (default on a terminal)");
   app.add_flag("--json-progress", json_progress, "progress as JSON lines on stdout");
-  app.add_option("--ssh-option", ssh_options, "extra ssh -o option (repeatable)");
+  app.add_option("--ssh-option", ssh_options, "extra ssh -o option (repeatable)")
+      ->allow_extra_args(false);
   app.add_option("--remote-command", remote_command, "dumpworks path on the remote hosts");
   app.add_option("--firewall", firewall, "auto (default), nftables, iptables or none");
   app.add_flag("--force", force, "replace an existing target");

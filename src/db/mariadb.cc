@@ -361,14 +361,7 @@ class MariaConnection final : public Connection {
 
 }  // namespace
 
-std::string DescribeMariaDb(const DbSpec& spec) {
-  std::string host = spec.host.empty() ? "localhost" : spec.host;
-  std::string out = "mariadb://" + spec.user + "@" + host;
-  if (spec.socket.empty() && spec.port != 3306) out += ":" + std::to_string(spec.port);
-  out += "/" + spec.dbname;
-  if (!spec.socket.empty()) out += "?socket=" + spec.socket;
-  return out;
-}
+std::string DescribeMariaDb(const DbSpec& spec) { return spec.Describe(); }
 
 std::string QuoteMariaDbIdentifier(std::string_view name) {
   std::string out = "`";

@@ -27,8 +27,8 @@ namespace dw::db {
 
 Result<std::unique_ptr<Connection>> ConnectMariaDb(const DbSpec& spec);
 
-// "mariadb://USER@HOST[:PORT]/DB" or "mariadb://USER@localhost/DB?socket=PATH":
-// the spec as it appears in this backend's error messages (no password).
+// The spec as it appears in this backend's error messages (no password):
+// DbSpec::Describe().
 std::string DescribeMariaDb(const DbSpec& spec);
 
 // Quotes an identifier for MariaDB: `name`, with ` doubled.

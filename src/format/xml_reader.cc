@@ -117,7 +117,10 @@ class Parser {
   }
 
   void ReadText(const XML_Char** attrs, XmlText* t) {
+    std::string keep = std::move(t->text);
     *t = XmlText();
+    keep.clear();
+    t->text = std::move(keep);
     t->deleted = IsDeleted(attrs);
     if (const char* b = Attr(attrs, "bytes")) {
       int64_t v;
@@ -207,7 +210,13 @@ class Parser {
         }
         if (n == "revision") {
           SendPageStart();
-          rev_ = XmlRevision();
+          {
+            // Keep the text buffer's capacity from one revision to the next.
+            std::string keep = std::move(rev_.main.text.text);
+            rev_ = XmlRevision();
+            keep.clear();
+            rev_.main.text.text = std::move(keep);
+          }
           rev_.main.role = "main";
           stack_.push_back(El::kRevision);
           return;
@@ -381,8 +390,8 @@ class Parser {
         } else if (n == "format") {
           rev_.main.format = std::move(text_);
         } else if (n == "text") {
-          rev_.main.text.text = std::move(text_);
-          text_ = std::string();
+          rev_.main.text.text.swap(text_);  // both buffers keep their capacity
+          text_.clear();
         } else if (n == "sha1") {
           rev_.sha1 = std::move(text_);
         }

@@ -5,10 +5,13 @@
 #include <openssl/sha.h>
 #include <zlib.h>
 
+#include <array>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <unordered_map>
+#include <variant>
 
 #include "base/log.h"
 #include "mw/schema.h"
@@ -100,6 +103,116 @@ constexpr int kDeletedUser = 4;
 // Bounded caches: cleared when full (simple, and the hit rate stays high).
 constexpr size_t kCacheMax = 200000;
 
+// Rows of one table collected in memory and written with multi-row INSERTs:
+// one statement (one round trip on MariaDB) per up to kRowsPerInsert rows.
+// Owns copies of the values. Bounded: the owner flushes when full().
+class RowBuffer {
+ public:
+  using Owned = std::variant<Null, int64_t, double, std::string>;
+  static constexpr size_t kRowsPerInsert = 200;
+  static constexpr size_t kBytesPerInsert = 4u << 20;
+
+  // `head` is "INSERT INTO {t} (a, b)" and `row` "(?, $T)", both expanded.
+  RowBuffer(db::Connection& conn, std::string table, std::string head, std::string row,
+            size_t columns)
+      : conn_(conn),
+        table_(std::move(table)),
+        head_(std::move(head)),
+        row_(std::move(row)),
+        columns_(columns) {}
+
+  void Add(std::initializer_list<Owned> values) {
+    for (const Owned& v : values) {
+      if (const auto* str = std::get_if<std::string>(&v)) bytes_ += str->size();
+      values_.push_back(v);
+    }
+    bytes_ += 8 * columns_;
+  }
+  void AddText(int64_t a, std::string&& text) {  // avoids a copy of big texts
+    bytes_ += text.size();
+    values_.emplace_back(a);
+    values_.emplace_back(std::move(text));
+  }
+  size_t rows() const { return values_.size() / columns_; }
+  size_t bytes() const { return bytes_; }
+  void Clear() {
+    values_.clear();
+    bytes_ = 0;
+  }
+
+  Status Flush() {
+    size_t done = 0;
+    const size_t total = rows();
+    std::vector<Value> params;
+    while (done < total) {
+      // Up to kRowsPerInsert rows and about kBytesPerInsert bytes per statement
+      // (a MariaDB packet must hold it; max_allowed_packet is 16 MiB by default),
+      // but always at least one row.
+      size_t n = 0;
+      size_t bytes = 0;
+      while (done + n < total && n < kRowsPerInsert) {
+        size_t row_bytes = 0;
+        for (size_t c = 0; c < columns_; ++c) {
+          if (const auto* str = std::get_if<std::string>(&values_[(done + n) * columns_ + c])) {
+            row_bytes += str->size();
+          }
+        }
+        if (n > 0 && bytes + row_bytes > kBytesPerInsert) break;
+        bytes += row_bytes;
+        ++n;
+      }
+      DW_ASSIGN_OR_RETURN(db::Statement * st, StatementFor(n));
+      params.clear();
+      for (size_t i = done * columns_; i < (done + n) * columns_; ++i) {
+        std::visit(
+            [&](const auto& v) {
+              using V = std::decay_t<decltype(v)>;
+              if constexpr (std::is_same_v<V, std::string>) {
+                params.emplace_back(std::string_view(v));
+              } else {
+                params.emplace_back(v);
+              }
+            },
+            values_[i]);
+      }
+      Status s = st->Bind(params);
+      if (s.ok()) s = st->Execute().status();
+      if (!s.ok()) return s.WithContext(fmt::format("insert into {}", table_));
+      done += n;
+    }
+    Clear();
+    return Status::OK();
+  }
+
+ private:
+  // Prepared statements for n rows, kept for the sizes in use (a handful).
+  Result<db::Statement*> StatementFor(size_t n) {
+    auto it = statements_.find(n);
+    if (it != statements_.end()) return it->second.get();
+    if (statements_.size() >= 8) statements_.clear();
+    DW_ASSIGN_OR_RETURN(auto st, Prepare(n));
+    db::Statement* raw = st.get();
+    statements_[n] = std::move(st);
+    return raw;
+  }
+
+  Result<std::unique_ptr<db::Statement>> Prepare(size_t n) {
+    std::string sql = head_ + " VALUES ";
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0) sql += ", ";
+      sql += row_;
+    }
+    return conn_.Prepare(sql);
+  }
+
+  db::Connection& conn_;
+  std::string table_, head_, row_;
+  size_t columns_;
+  std::vector<Owned> values_;
+  size_t bytes_ = 0;
+  std::map<size_t, std::unique_ptr<db::Statement>> statements_;
+};
+
 class Importer : public format::XmlHandler {
  public:
   Importer(db::Connection& conn, std::string_view name, const ImportOptions& options,
@@ -124,21 +237,44 @@ class Importer : public format::XmlHandler {
       DW_ASSIGN_OR_RETURN(*out, conn_.Prepare(Q(sql)));
       return Status::OK();
     };
-    DW_RETURN_IF_ERROR(
-        prep(&ins_text_, "INSERT INTO {text} (old_text, old_flags) VALUES ($T, 'utf-8')"));
-    DW_RETURN_IF_ERROR(prep(&ins_content_,
-                            "INSERT INTO {content} (content_size, content_sha1, content_model, "
-                            "content_address) VALUES (?, $T, ?, $T)"));
-    DW_RETURN_IF_ERROR(prep(&ins_slot_,
-                            "INSERT INTO {slots} (slot_revision_id, slot_role_id, slot_content_id, "
-                            "slot_origin) VALUES (?, ?, ?, ?)"));
-    DW_RETURN_IF_ERROR(prep(&ins_rev_,
-                            "INSERT INTO {revision} (rev_id, rev_page, rev_comment_id, rev_actor, "
-                            "rev_timestamp, rev_minor_edit, rev_deleted, rev_len, rev_parent_id, "
-                            "rev_sha1) VALUES (?, ?, 0, ?, $T, ?, ?, ?, ?, $T)"));
-    DW_RETURN_IF_ERROR(prep(&ins_rct_,
-                            "INSERT INTO {revision_comment_temp} (revcomment_rev, "
-                            "revcomment_comment_id) VALUES (?, ?)"));
+    auto buf = [&](std::string table, std::string_view head, std::string_view row, size_t columns) {
+      return std::make_unique<RowBuffer>(conn_, std::move(table), Q(head), Q(row), columns);
+    };
+    b_text_ =
+        buf("text", "INSERT INTO {text} (old_id, old_text, old_flags)", "(?, $T, 'utf-8')", 2);
+    b_content_ = buf("content",
+                     "INSERT INTO {content} (content_id, content_size, content_sha1, "
+                     "content_model, content_address)",
+                     "(?, ?, $T, ?, $T)", 5);
+    b_slots_ = buf("slots",
+                   "INSERT INTO {slots} (slot_revision_id, slot_role_id, slot_content_id, "
+                   "slot_origin)",
+                   "(?, ?, ?, ?)", 4);
+    b_rev_ = buf("revision",
+                 "INSERT INTO {revision} (rev_id, rev_page, rev_comment_id, rev_actor, "
+                 "rev_timestamp, rev_minor_edit, rev_deleted, rev_len, rev_parent_id, rev_sha1)",
+                 "(?, ?, 0, ?, $T, ?, ?, ?, ?, $T)", 9);
+    b_rct_ = buf("revision_comment_temp",
+                 "INSERT INTO {revision_comment_temp} (revcomment_rev, revcomment_comment_id)",
+                 "(?, ?)", 2);
+    b_ipc_ = buf("ip_changes", "INSERT INTO {ip_changes} (ipc_rev_id, ipc_rev_timestamp, ipc_hex)",
+                 "(?, $T, $T)", 3);
+    b_page_ = buf("page",
+                  "INSERT INTO {page} (page_id, page_namespace, page_title, page_is_redirect, "
+                  "page_is_new, page_random, page_touched, page_links_updated, page_latest, "
+                  "page_len, page_content_model, page_lang)",
+                  "(?, ?, $T, ?, ?, ?, $T, NULL, ?, ?, $T, NULL)", 10);
+    b_redirect_ = buf("redirect",
+                      "INSERT INTO {redirect} (rd_from, rd_namespace, rd_title, rd_interwiki, "
+                      "rd_fragment)",
+                      "(?, ?, $T, $T, $T)", 5);
+    // Ids this import assigns itself (so rows can be written in batches): the
+    // next text and content ids, and the highest revision id already present.
+    DW_ASSIGN_OR_RETURN(int64_t max_old, MaxOf("SELECT MAX(old_id) FROM {text}"));
+    DW_ASSIGN_OR_RETURN(int64_t max_content, MaxOf("SELECT MAX(content_id) FROM {content}"));
+    DW_ASSIGN_OR_RETURN(max_rev_at_start_, MaxOf("SELECT MAX(rev_id) FROM {revision}"));
+    next_old_id_ = max_old + 1;
+    next_content_id_ = max_content + 1;
     DW_RETURN_IF_ERROR(prep(&ins_comment_,
                             "INSERT INTO {comment} (comment_hash, comment_text, comment_data) "
                             "VALUES (?, $T, NULL)"));
@@ -150,23 +286,11 @@ class Importer : public format::XmlHandler {
              "user_newpassword, user_email, user_touched, user_token, "
              "user_registration, user_editcount) VALUES (?, $T, '', '', '', '', $T, '', "
              "NULL, 0)"));
-    DW_RETURN_IF_ERROR(prep(&ins_ipc_,
-                            "INSERT INTO {ip_changes} (ipc_rev_id, ipc_rev_timestamp, ipc_hex) "
-                            "VALUES (?, $T, $T)"));
-    DW_RETURN_IF_ERROR(prep(&ins_page_,
-                            "INSERT INTO {page} (page_id, page_namespace, page_title, "
-                            "page_is_redirect, page_is_new, page_random, page_touched, "
-                            "page_links_updated, page_latest, page_len, page_content_model, "
-                            "page_lang) VALUES (?, ?, $T, ?, ?, ?, $T, NULL, ?, ?, $T, NULL)"));
     DW_RETURN_IF_ERROR(prep(&upd_page_,
                             "UPDATE {page} SET page_is_redirect = ?, page_is_new = 0, "
                             "page_touched = $T, page_latest = ?, page_len = ?, "
                             "page_content_model = $T WHERE page_id = ?"));
     DW_RETURN_IF_ERROR(prep(&del_redirect_, "DELETE FROM {redirect} WHERE rd_from = ?"));
-    DW_RETURN_IF_ERROR(
-        prep(&ins_redirect_,
-             "INSERT INTO {redirect} (rd_from, rd_namespace, rd_title, rd_interwiki, "
-             "rd_fragment) VALUES (?, ?, $T, $T, $T)"));
     DW_RETURN_IF_ERROR(prep(&ins_model_, "INSERT INTO {content_models} (model_name) VALUES ($T)"));
     DW_RETURN_IF_ERROR(prep(&ins_role_, "INSERT INTO {slot_roles} (role_name) VALUES ($T)"));
     return LoadNameTables();
@@ -180,6 +304,7 @@ class Importer : public format::XmlHandler {
 
   Status CommitBatch() {
     if (!in_txn_) return Status::OK();
+    DW_RETURN_IF_ERROR(FlushAll());
     DW_RETURN_IF_ERROR(conn_.Commit());
     in_txn_ = false;
     stats_.committed_pages = stats_.pages + stats_.pages_updated;
@@ -190,6 +315,7 @@ class Importer : public format::XmlHandler {
   }
 
   void RollbackBatch() {
+    ClearAll();
     if (in_txn_) (void)conn_.Rollback();
     in_txn_ = false;
   }
@@ -246,6 +372,7 @@ class Importer : public format::XmlHandler {
         return Status::OK();
       }
       page_.exists = true;
+      DW_RETURN_IF_ERROR(FlushAll());  // its rows may be buffered (a page twice in a dump)
       DW_ASSIGN_OR_RETURN(auto lc, conn_.Query(Q("SELECT rev_timestamp FROM {revision} "
                                                  "WHERE rev_id = ?"),
                                                std::vector<Value>{latest}));
@@ -280,12 +407,6 @@ class Importer : public format::XmlHandler {
       return Status::Corruption(
           fmt::format("{}: a revision of page {} has no <id>", name_, page.id));
     }
-    DW_ASSIGN_OR_RETURN(bool exists, RevisionExists(rev.id));
-    if (exists) {
-      stats_.revisions_skipped++;
-      page_.skipped++;
-      return Status::OK();
-    }
     DW_ASSIGN_OR_RETURN(std::string ts, DumpTimestampToDb(rev.timestamp));
 
     // Who.
@@ -306,30 +427,44 @@ class Importer : public format::XmlHandler {
     if (rev.comment_deleted) deleted |= kDeletedComment;
     DW_ASSIGN_OR_RETURN(int64_t comment_id, CommentFor(rev.comment.value_or("")));
 
-    // What: the main slot, then any others.
-    int64_t rev_len = 0;
-    std::string main_sha1;
-    DW_RETURN_IF_ERROR(
-        WriteSlot(page, rev, rev.main, /*role_id=*/1, &rev_len, &main_sha1, &deleted));
+    // What: the main slot, then any others (sizes, hashes, shared content rows;
+    // nothing written yet).
+    std::vector<SlotInfo> slots;
+    slots.reserve(1 + rev.slots.size());
+    DW_ASSIGN_OR_RETURN(SlotInfo main_slot, PlanSlot(page, rev, rev.main, /*role_id=*/1, &deleted));
+    slots.push_back(std::move(main_slot));
     for (const format::XmlSlot& slot : rev.slots) {
       DW_ASSIGN_OR_RETURN(int64_t role_id, NameId(&roles_, ins_role_.get(), slot.role));
-      std::string ignored;
-      DW_RETURN_IF_ERROR(WriteSlot(page, rev, slot, role_id, &rev_len, &ignored, &deleted));
+      DW_ASSIGN_OR_RETURN(SlotInfo info, PlanSlot(page, rev, slot, role_id, &deleted));
+      slots.push_back(std::move(info));
     }
-    std::string rev_sha1 = rev.slots.empty() || rev.sha1.empty() ? main_sha1 : rev.sha1;
+    int64_t rev_len = 0;
+    for (const SlotInfo& si : slots) rev_len += si.size;
+    std::string rev_sha1 = rev.slots.empty() || rev.sha1.empty() ? slots[0].sha1 : rev.sha1;
     if (rev.main.text.deleted && !rev.sha1.empty()) rev_sha1 = rev.sha1;
 
+    // Already imported? Only an id not above the highest one present before
+    // this import can be (a dump that repeats an id fails on the primary key).
+    if (rev.id <= max_rev_at_start_) {
+      DW_ASSIGN_OR_RETURN(bool exists, RevisionExists(rev.id));
+      if (exists) {
+        stats_.revisions_skipped++;
+        page_.skipped++;
+        return Status::OK();
+      }
+    }
     int64_t parent = rev.parent_id.value_or(0);
-    Value rv[] = {rev.id,           page.id, actor,  Str(ts),      int64_t{rev.minor ? 1 : 0},
-                  int64_t{deleted}, rev_len, parent, Str(rev_sha1)};
-    DW_RETURN_IF_ERROR(Exec(ins_rev_.get(), rv, "revision", rev.id));
-    Value rc[] = {rev.id, comment_id};
-    DW_RETURN_IF_ERROR(Exec(ins_rct_.get(), rc, "revision_comment_temp", rev.id));
+    b_rev_->Add({rev.id, page.id, actor, ts, int64_t{rev.minor ? 1 : 0}, int64_t{deleted}, rev_len,
+                 parent, rev_sha1});
+    for (size_t i = 0; i < slots.size(); ++i) {
+      const format::XmlSlot& slot = i == 0 ? rev.main : rev.slots[i - 1];
+      DW_RETURN_IF_ERROR(StoreSlot(rev, slot, &slots[i]));
+    }
+    b_rct_->Add({rev.id, comment_id});
     if (is_ip) {
       std::string hex = IpToHex(rev.contributor.ip);
       if (!hex.empty()) {
-        Value ic[] = {rev.id, Str(ts), Str(hex)};
-        DW_RETURN_IF_ERROR(Exec(ins_ipc_.get(), ic, "ip_changes", rev.id));
+        b_ipc_->Add({rev.id, ts, hex});
       }
     }
 
@@ -346,7 +481,7 @@ class Importer : public format::XmlHandler {
     stats_.revisions++;
     batch_revs_++;
     Progress(false);
-    return Status::OK();
+    return MaybeFlush();
   }
 
   Status OnPageEnd(const format::XmlPage& page) override {
@@ -365,17 +500,9 @@ class Importer : public format::XmlHandler {
     }
     bool redirect = page.redirect_title.has_value();
     if (!page_.exists) {
-      Value pv[] = {page.id,
-                    int64_t{page.ns},
-                    Str(page_.title),
-                    int64_t{redirect ? 1 : 0},
-                    int64_t{page_.revisions == 1 ? 1 : 0},
-                    PageRandom(page.id),
-                    Str(page_.latest_ts),
-                    page_.latest_id,
-                    page_.latest_len,
-                    Str(page_.latest_model)};
-      DW_RETURN_IF_ERROR(Exec(ins_page_.get(), pv, "page", page.id));
+      b_page_->Add({page.id, int64_t{page.ns}, page_.title, int64_t{redirect ? 1 : 0},
+                    int64_t{page_.revisions == 1 ? 1 : 0}, PageRandom(page.id), page_.latest_ts,
+                    page_.latest_id, page_.latest_len, page_.latest_model});
       stats_.pages++;
     } else if (page_.changed) {
       Value pv[] = {int64_t{redirect ? 1 : 0}, Str(page_.latest_ts),    page_.latest_id,
@@ -384,9 +511,11 @@ class Importer : public format::XmlHandler {
       stats_.pages_updated++;
     }
     if (page_.changed) {
-      Value dv[] = {page.id};
-      DW_RETURN_IF_ERROR(Exec(del_redirect_.get(), dv, "redirect", page.id));
-      if (redirect) DW_RETURN_IF_ERROR(WriteRedirect(page.id, *page.redirect_title));
+      if (page_.exists) {
+        Value dv[] = {page.id};
+        DW_RETURN_IF_ERROR(Exec(del_redirect_.get(), dv, "redirect", page.id));
+      }
+      if (redirect) WriteRedirect(page.id, *page.redirect_title);
     }
     return MaybeCommit();
   }
@@ -394,6 +523,7 @@ class Importer : public format::XmlHandler {
  private:
   struct SlotInfo {
     int64_t rev_id = 0;
+    int64_t role_id = 1;
     int64_t content_id = 0;
     int64_t origin = 0;
     int64_t size = 0;
@@ -434,6 +564,36 @@ class Importer : public format::XmlHandler {
     auto r = st->Execute();
     if (!r.ok()) return r.status().WithContext(fmt::format("insert into {}", table));
     return conn_.LastInsertId();
+  }
+
+  Result<int64_t> MaxOf(std::string_view sql) {
+    DW_ASSIGN_OR_RETURN(auto c, conn_.Query(Q(sql)));
+    DW_ASSIGN_OR_RETURN(bool has, c->Next());
+    return has ? c->row().Int(0) : 0;  // NULL (empty table) reads as 0
+  }
+
+  RowBuffer* const* Buffers() const {
+    buffers_ = {b_text_.get(), b_content_.get(), b_slots_.get(), b_rev_.get(),
+                b_rct_.get(),  b_ipc_.get(),     b_page_.get(),  b_redirect_.get()};
+    return buffers_.data();
+  }
+  Status FlushAll() {
+    RowBuffer* const* b = Buffers();
+    for (size_t i = 0; i < buffers_.size(); ++i) DW_RETURN_IF_ERROR(b[i]->Flush());
+    return Status::OK();
+  }
+  void ClearAll() {
+    RowBuffer* const* b = Buffers();
+    for (size_t i = 0; i < buffers_.size(); ++i) b[i]->Clear();
+  }
+  // Keeps the buffered rows bounded: a few thousand rows or 32 MiB of text.
+  Status MaybeFlush() {
+    if (b_text_->bytes() + b_rev_->bytes() > (32u << 20) ||
+        b_rev_->rows() >= 2 * RowBuffer::kRowsPerInsert ||
+        b_page_->rows() >= RowBuffer::kRowsPerInsert) {
+      return FlushAll();
+    }
+    return Status::OK();
   }
 
   Result<bool> RevisionExists(int64_t rev_id) {
@@ -553,6 +713,7 @@ class Importer : public format::XmlHandler {
   // The content row an earlier revision's slot uses, if that revision exists.
   Result<std::optional<SlotInfo>> SlotOf(int64_t rev_id, int64_t role_id) {
     if (page_.last.rev_id == rev_id && role_id == 1) return std::optional<SlotInfo>(page_.last);
+    DW_RETURN_IF_ERROR(FlushAll());  // the slot may still be buffered
     DW_ASSIGN_OR_RETURN(auto c, conn_.Query(Q("SELECT slot_content_id, slot_origin, "
                                               "content_size, content_sha1, content_model "
                                               "FROM {slots} JOIN {content} ON content_id = "
@@ -571,9 +732,10 @@ class Importer : public format::XmlHandler {
     return std::optional<SlotInfo>(std::move(s));
   }
 
-  Status WriteSlot(const format::XmlPage& page, const format::XmlRevision& rev,
-                   const format::XmlSlot& slot, int64_t role_id, int64_t* rev_len,
-                   std::string* sha1_out, int* deleted) {
+  // Works out a slot's size, hash, model and whether it shares an earlier
+  // revision's content row. Reads only.
+  Result<SlotInfo> PlanSlot(const format::XmlPage& page, const format::XmlRevision& rev,
+                            const format::XmlSlot& slot, int64_t role_id, int* deleted) {
     const format::XmlText& t = slot.text;
     if (t.deleted) *deleted |= kDeletedText;
     if (!t.deleted && t.text.empty() && !t.location.empty() && t.bytes.value_or(0) > 0) {
@@ -586,6 +748,7 @@ class Importer : public format::XmlHandler {
     DW_ASSIGN_OR_RETURN(int64_t model_id, NameId(&models_, ins_model_.get(), model));
     SlotInfo info;
     info.rev_id = rev.id;
+    info.role_id = role_id;
     info.model_id = model_id;
     if (t.deleted) {
       info.size = t.bytes.value_or(0);
@@ -616,33 +779,35 @@ class Importer : public format::XmlHandler {
                page_.last.size == info.size && page_.last.model_id == info.model_id) {
       shared = page_.last;  // importDump.php: same content as the previous revision
     }
-
     if (shared) {
       info.content_id = shared->content_id;
       info.origin = shared->origin;
+    }
+    return info;
+  }
+
+  // Writes the text and content rows (unless shared) and the slots row.
+  Status StoreSlot(const format::XmlRevision& rev, const format::XmlSlot& slot, SlotInfo* info) {
+    if (info->content_id != 0) {
       stats_.shared_content++;
     } else {
-      Value tv[] = {std::string_view(t.text)};
-      DW_ASSIGN_OR_RETURN(int64_t old_id, Insert(ins_text_.get(), tv, "text"));
-      std::string address = fmt::format("tt:{}", old_id);
-      Value cv[] = {info.size, Str(info.sha1), model_id, Str(address)};
-      DW_ASSIGN_OR_RETURN(info.content_id, Insert(ins_content_.get(), cv, "content"));
-      info.origin = rev.id;
-      stats_.text_bytes += t.text.size();
+      const std::string& text = slot.text.text;
+      int64_t old_id = next_old_id_++;
+      b_text_->AddText(old_id, std::string(text));
+      info->content_id = next_content_id_++;
+      b_content_->Add(
+          {info->content_id, info->size, info->sha1, info->model_id, fmt::format("tt:{}", old_id)});
+      info->origin = rev.id;
+      stats_.text_bytes += text.size();
     }
-    Value sv[] = {rev.id, role_id, info.content_id, info.origin};
-    DW_RETURN_IF_ERROR(Exec(ins_slot_.get(), sv, "slots", rev.id));
-    *rev_len += info.size;
-    if (role_id == 1) {
-      *sha1_out = info.sha1;
-      page_.last = std::move(info);
-    }
+    b_slots_->Add({rev.id, info->role_id, info->content_id, info->origin});
+    if (info->role_id == 1) page_.last = *info;
     return Status::OK();
   }
 
   // The redirect table row: namespace, db key, interwiki prefix and fragment of
   // the target as the dump writes it ("User talk:X", "en:User:X", "Page#Section").
-  Status WriteRedirect(int64_t page_id, std::string_view target) {
+  void WriteRedirect(int64_t page_id, std::string_view target) {
     std::string fragment;
     if (size_t hash = target.find('#'); hash != std::string_view::npos) {
       fragment = std::string(target.substr(hash + 1));
@@ -673,8 +838,7 @@ class Importer : public format::XmlHandler {
     }
     // rd_fragment and rd_interwiki are '' when empty: MediaWiki takes NULL for
     // "not populated yet" and would re-parse the page's text instead.
-    Value rv[] = {page_id, int64_t{ns}, Str(title), Str(interwiki), Str(fragment)};
-    return Exec(ins_redirect_.get(), rv, "redirect", page_id);
+    b_redirect_->Add({page_id, int64_t{ns}, title, interwiki, fragment});
   }
 
   db::Connection& conn_;
@@ -688,9 +852,14 @@ class Importer : public format::XmlHandler {
   int64_t batch_revs_ = 0;
   int64_t last_page_id_ = 0;
   std::unordered_map<std::string, int64_t> models_, roles_, actors_, comments_;
-  std::unique_ptr<db::Statement> ins_text_, ins_content_, ins_slot_, ins_rev_, ins_rct_,
-      ins_comment_, ins_actor_, ins_user_, ins_ipc_, ins_page_, upd_page_, del_redirect_,
-      ins_redirect_, ins_model_, ins_role_;
+  std::unique_ptr<db::Statement> ins_comment_, ins_actor_, ins_user_, upd_page_, del_redirect_,
+      ins_model_, ins_role_;
+  mutable std::array<RowBuffer*, 8> buffers_{};
+  std::unique_ptr<RowBuffer> b_text_, b_content_, b_slots_, b_rev_, b_rct_, b_ipc_, b_page_,
+      b_redirect_;
+  int64_t next_old_id_ = 1;
+  int64_t next_content_id_ = 1;
+  int64_t max_rev_at_start_ = 0;
 
  public:
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();

@@ -5,10 +5,7 @@
 #include <cstring>
 #include <string>
 
-#if __has_include("db/sqlite.h")
-#define DW_HAVE_SQLITE_BACKEND 1
 #include <unistd.h>
-#endif
 
 namespace dw::jobs {
 namespace {
@@ -44,7 +41,6 @@ TEST(ImportHelpersTest, Timestamps) {
   EXPECT_TRUE(DumpTimestampToDb("2005-07-07TAB:31:37Z").status().IsInvalidArgument());
 }
 
-#ifdef DW_HAVE_SQLITE_BACKEND
 
 class StringSource : public Source {
  public:
@@ -269,7 +265,26 @@ TEST_F(ImportSqliteTest, HostileTextIsStoredByteForByte) {
   EXPECT_EQ(Int("SELECT rev_len FROM revision"), static_cast<int64_t>(stored.size()));
 }
 
-#endif  // DW_HAVE_SQLITE_BACKEND
+TEST_F(ImportSqliteTest, BigTextsAreSplitAcrossStatements) {
+  // 3 MB texts: a few per statement at most, and one 10 MB text alone.
+  std::string revs;
+  for (int i = 1; i <= 5; ++i) {
+    revs += Rev(i, "2020-01-0" + std::to_string(i) + "T00:00:00Z", kIp,
+                std::string(i == 5 ? 10'000'000 : 3'000'000, static_cast<char>('a' + i)));
+  }
+  std::string xml = Doc(Page(1, "Big", 0, revs));
+  ImportStats stats;
+  Status st = Run(xml, &stats);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM text"), 5);
+  EXPECT_EQ(Int("SELECT SUM(length(CAST(old_text AS BLOB))) FROM text"), 22'000'000);
+  EXPECT_EQ(Int("SELECT rev_len FROM revision WHERE rev_id = 5"), 10'000'000);
+  EXPECT_EQ(Int("SELECT page_len FROM page"), 10'000'000);
+  EXPECT_EQ(Str("SELECT substr(old_text, 1, 3) FROM text JOIN content ON content_address = 'tt:' "
+                "|| old_id JOIN slots ON slot_content_id = content_id WHERE slot_revision_id = 3"),
+            "ddd");
+}
+
 
 }  // namespace
 }  // namespace dw::jobs

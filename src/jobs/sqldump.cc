@@ -1,18 +1,21 @@
 #include "jobs/sqldump.h"
 
 #include <fmt/format.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "base/log.h"
 #include "db/mariadb.h"
+#include "mw/schema.h"
 
 namespace dw::jobs {
 namespace {
@@ -72,7 +75,44 @@ struct TableInfo {
   uint64_t est_bytes = 0;
 };
 
+// A SQLite source: the columns from PRAGMA table_info, the MariaDB definition
+// of the MediaWiki table from mw/schema (SQLite has no SHOW CREATE TABLE).
+Result<TableInfo> LoadSqliteTableInfo(db::Connection& c, std::string_view table) {
+  TableInfo t;
+  t.name = c.spec().prefix + std::string(table);
+  t.quoted = db::QuoteMariaDbIdentifier(t.name);
+  DW_ASSIGN_OR_RETURN(bool exists, c.TableExists(table));
+  if (!exists) {
+    return Status::NotFound(
+        fmt::format("{}: table {} does not exist", c.spec().Describe(), t.name));
+  }
+  auto create = mw::CreateTableSql(db::Backend::kMariaDB, table, c.spec().prefix);
+  if (!create.ok()) {
+    return Status::NotSupported(
+        fmt::format("{}: table {}: no MariaDB definition for it (not a MediaWiki 1.39 table)",
+                    c.spec().Describe(), t.name));
+  }
+  t.create_table = *create;
+  while (!t.create_table.empty() &&
+         (t.create_table.back() == ';' || t.create_table.back() == '\n')) {
+    t.create_table.pop_back();
+  }
+  std::string pragma = "PRAGMA table_info(\"" + t.name + "\")";
+  DW_ASSIGN_OR_RETURN(auto cols, QueryAll(c, pragma));
+  for (auto& r : cols) {
+    std::string type = r[2];
+    for (char& ch : type) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    bool number = type.find("INT") != std::string::npos || type.find("REAL") != std::string::npos ||
+                  type.find("FLOA") != std::string::npos ||
+                  type.find("DOUB") != std::string::npos ||
+                  type.find("DECIMAL") != std::string::npos;
+    t.columns.push_back(number ? format::SqlColumn::kNumber : format::SqlColumn::kString);
+  }
+  return t;
+}
+
 Result<TableInfo> LoadTableInfo(db::Connection& c, std::string_view table) {
+  if (c.backend() == db::Backend::kSqlite) return LoadSqliteTableInfo(c, table);
   TableInfo t;
   t.name = c.spec().prefix + std::string(table);
   t.quoted = db::QuoteMariaDbIdentifier(t.name);
@@ -84,7 +124,7 @@ Result<TableInfo> LoadTableInfo(db::Connection& c, std::string_view table) {
                           p));
   if (cols.empty()) {
     return Status::NotFound(
-        fmt::format("{}: table {} does not exist", db::DescribeMariaDb(c.spec()), t.name));
+        fmt::format("{}: table {} does not exist", c.spec().Describe(), t.name));
   }
   std::map<std::string, std::string> types;
   for (auto& r : cols) {
@@ -93,8 +133,8 @@ Result<TableInfo> LoadTableInfo(db::Connection& c, std::string_view table) {
   }
   DW_ASSIGN_OR_RETURN(auto create, QueryAll(c, "SHOW CREATE TABLE " + t.quoted));
   if (create.empty() || create[0].size() < 2) {
-    return Status::IOError(fmt::format("{}: SHOW CREATE TABLE {} returned nothing",
-                                       db::DescribeMariaDb(c.spec()), t.name));
+    return Status::IOError(
+        fmt::format("{}: SHOW CREATE TABLE {} returned nothing", c.spec().Describe(), t.name));
   }
   t.create_table = create[0][1];
   DW_ASSIGN_OR_RETURN(auto pk, QueryAll(c,
@@ -160,17 +200,103 @@ class Progress {
   Clock::time_point last_ = Clock::now();
 };
 
+class ParallelGzipSink final : public Sink {
+ public:
+  ParallelGzipSink(Sink* next, int threads, int level, size_t block)
+      : next_(next), threads_(std::max(threads, 1)), level_(level), block_(block) {}
+  ~ParallelGzipSink() override {
+    for (auto& f : pending_) f.wait();
+  }
+  Status Append(std::string_view data) override {
+    DW_RETURN_IF_ERROR(status_);
+    bytes_in_ += data.size();
+    while (!data.empty()) {
+      size_t n = std::min(data.size(), block_ - buf_.size());
+      buf_.append(data.substr(0, n));
+      data.remove_prefix(n);
+      if (buf_.size() >= block_) DW_RETURN_IF_ERROR(Cut());
+    }
+    return Status::OK();
+  }
+  Status EndUnit(OffsetCallback cb) override {
+    DW_RETURN_IF_ERROR(Cut());
+    if (!cb) return Status::OK();
+    DW_RETURN_IF_ERROR(Drain(0));
+    return Fail(next_->EndUnit(std::move(cb)));
+  }
+  Status Close() override {
+    if (closed_) return status_;
+    closed_ = true;
+    DW_RETURN_IF_ERROR(Cut());
+    return Drain(0);
+  }
+  uint64_t BytesIn() const override { return bytes_in_; }
+
+ private:
+  static std::string Compress(std::string in, int level) {
+    libdeflate_compressor* c = libdeflate_alloc_compressor(level);
+    std::string out(libdeflate_gzip_compress_bound(c, in.size()), '\0');
+    size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), out.data(), out.size());
+    libdeflate_free_compressor(c);
+    out.resize(n);
+    return out;
+  }
+  Status Fail(Status st) {
+    if (!st.ok() && status_.ok()) status_ = st;
+    return st;
+  }
+  Status Cut() {
+    DW_RETURN_IF_ERROR(status_);
+    if (buf_.empty()) return Status::OK();
+    std::string block;
+    block.swap(buf_);
+    buf_.reserve(block_);
+    pending_.push_back(std::async(std::launch::async, Compress, std::move(block), level_));
+    return Drain(static_cast<size_t>(threads_));
+  }
+  Status Drain(size_t keep) {
+    while (pending_.size() > keep) {
+      std::string z = pending_.front().get();
+      pending_.pop_front();
+      DW_RETURN_IF_ERROR(Fail(next_->Append(z)));
+      DW_RETURN_IF_ERROR(Fail(next_->EndUnit(nullptr)));
+    }
+    return Status::OK();
+  }
+
+  Sink* next_;
+  int threads_, level_;
+  size_t block_;
+  std::string buf_;
+  std::deque<std::future<std::string>> pending_;
+  uint64_t bytes_in_ = 0;
+  bool closed_ = false;
+  Status status_;
+};
+
 }  // namespace
+
+std::unique_ptr<Sink> NewParallelGzipSink(Sink* next, int threads, int level, size_t block_bytes) {
+  return std::make_unique<ParallelGzipSink>(next, threads, level, block_bytes);
+}
 
 std::span<const std::string_view> DefaultSqlDumpTables() { return kDefaultTables; }
 
 Result<std::unique_ptr<SqlSnapshot>> SqlSnapshot::Open(const db::DbSpec& spec, int connections) {
-  if (spec.backend != db::Backend::kMariaDB) {
-    return Status::NotSupported(spec.path +
-                                ": SQL dumps of SQLite databases are not supported yet");
-  }
   std::unique_ptr<SqlSnapshot> snap(new SqlSnapshot());
   connections = std::max(connections, 1);
+  if (spec.backend == db::Backend::kSqlite) {
+    // One connection: a SQLite read transaction is its snapshot.
+    db::DbSpec ro = spec;
+    ro.read_only = true;
+    DW_ASSIGN_OR_RETURN(auto c, db::Connect(ro));
+    DW_RETURN_IF_ERROR(c->BeginSnapshot());
+    snap->header_.host = "localhost";
+    snap->header_.database = spec.path.substr(spec.path.rfind('/') + 1);
+    snap->header_.server_version = c->ServerVersion();
+    snap->conns_.push_back(std::move(c));
+    return snap;
+  }
   std::unique_ptr<db::Connection> control;
   if (connections > 1) {
     DW_ASSIGN_OR_RETURN(control, db::ConnectMariaDb(spec));
@@ -204,8 +330,7 @@ Result<std::unique_ptr<SqlSnapshot>> SqlSnapshot::Open(const db::DbSpec& spec, i
   snap->header_.database = spec.dbname;
   DW_ASSIGN_OR_RETURN(auto v, QueryAll(*snap->conns_[0], "SELECT VERSION()"));
   if (!v.empty()) snap->header_.server_version = v[0][0];
-  LogDebug("sqldump: snapshot of {} on {} connection(s)", db::DescribeMariaDb(spec),
-           snap->conns_.size());
+  LogDebug("sqldump: snapshot of {} on {} connection(s)", spec.Describe(), snap->conns_.size());
   return snap;
 }
 

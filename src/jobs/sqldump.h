@@ -87,4 +87,13 @@ Status WriteSqlDumpFooter(Sink* out);
 Result<SqlTableStats> DumpSqlTableFile(SqlSnapshot& snap, std::string_view table,
                                        const SqlDumpOptions& options, Sink* out);
 
+// A gzip compressor Sink that compresses blocks of `block_bytes` (and every
+// unit) as separate gzip members with libdeflate on up to `threads` threads,
+// writing them to `next` in order. The output is a valid multi-member gzip
+// file (zcat, gzip -d, Python's gzip read it whole). stream's GzipSink is
+// single-threaded zlib; this one keeps a table dump from waiting on gzip.
+// Close() flushes everything into `next` but does not close it (not owned).
+std::unique_ptr<Sink> NewParallelGzipSink(Sink* next, int threads, int level = 6,
+                                          size_t block_bytes = 4 << 20);
+
 }  // namespace dw::jobs

@@ -4,10 +4,7 @@
 
 #include <string>
 
-#if __has_include("db/sqlite.h")
-#define DW_HAVE_SQLITE_BACKEND 1
 #include <unistd.h>
-#endif
 
 namespace dw::mw {
 namespace {
@@ -59,7 +56,6 @@ TEST(SchemaTest, Errors) {
   EXPECT_TRUE(bad.status().IsInvalidArgument());
 }
 
-#ifdef DW_HAVE_SQLITE_BACKEND
 class SchemaSqliteTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -102,7 +98,6 @@ TEST_F(SchemaSqliteTest, CreatesEveryTableAndTheInstallRows) {
   EXPECT_TRUE(again.IsAlreadyExists()) << again.ToString();
   EXPECT_NE(again.message().find("mw_"), std::string::npos);
 }
-#endif
 
 }  // namespace
 }  // namespace dw::mw

@@ -285,9 +285,9 @@ struct Item {
 
 class ProgressTracker : public jobs::ExportObserver {
  public:
-  ProgressTracker(Env* env, std::mutex* mu, std::function<void(const std::string&)> report,
-                  int64_t first, int64_t last)
-      : env_(env), mu_(mu), report_(std::move(report)), first_(first), last_(last) {
+  ProgressTracker(Env* env, std::function<void(const std::string&)> report, int64_t first,
+                  int64_t last)
+      : env_(env), report_(std::move(report)), first_(first), last_(last) {
     start_ = env_->MonotonicMicros();
   }
   void OnProgress(const jobs::ExportStats& st, int64_t last_page_id, int64_t) override {
@@ -302,17 +302,16 @@ class ProgressTracker : public jobs::ExportObserver {
       int64_t left = static_cast<int64_t>(secs / frac - secs);
       eta = fmt::format("{}:{:02}:{:02}", left / 3600, (left / 60) % 60, left % 60);
     }
-    std::string line = fmt::format(
-        "{} pages ({:.0f}/s), {} revisions ({:.0f}/s), page {} of {}-{}, {:.0f}% done, ETA {}",
-        st.pages, st.pages / secs, st.revisions, st.revisions / secs, last_page_id, first_, last_,
-        frac * 100, eta);
-    std::lock_guard<std::mutex> lk(*mu_);
+    std::string line = fmt::format("{} pages ({:.0f}/s), {} revisions ({:.0f}/s)", st.pages,
+                                   st.pages / secs, st.revisions, st.revisions / secs);
+    if (last_page_id > 0)
+      line += fmt::format(", page {} of {}-{}, {:.0f}% done, ETA {}", last_page_id, first_, last_,
+                          frac * 100, eta);
     report_(line);
   }
 
  private:
   Env* env_;
-  std::mutex* mu_;
   std::function<void(const std::string&)> report_;
   int64_t first_, last_;
   int64_t start_ = 0;
@@ -361,6 +360,7 @@ class Runner {
   void SetState(const std::string& job, JobStatus st);
   RunView View(bool running);
   void WriteStatusFiles(bool running);
+  void WriteStatusFilesLocked(bool running);  // REQUIRES: status_mu_ held
   Status WriteDerivedFile(const std::string& path, std::string_view content);
   void UpdateLatestLinks();
 
@@ -387,6 +387,8 @@ class Runner {
   bool have_plan_ = false;
   std::mutex mu_;  // progress_, status writes
   std::map<std::string, std::string, std::less<>> progress_;
+  std::mutex status_mu_;  // one status-files writer at a time
+  std::atomic<int64_t> last_status_write_{0};
   int parallel_items_ = 1;  // export items running at once (compressor threads follow)
 };
 
@@ -717,11 +719,22 @@ Status Runner::RunExportItem(const JobSpec& job, const Item& item, WikiData* wik
       return Status::NotSupported("export item for job " + job.name);
   }
   ProgressTracker tracker(
-      env_, &mu_,
+      env_,
       [this, &job](const std::string& line) {
-        progress_[job.name] = line;
+        {
+          std::lock_guard<std::mutex> lk(mu_);
+          progress_[job.name] = line;
+        }
         LogInfo("{}: {}", job.name, line);
         if (o_.on_progress) o_.on_progress(job.name + ": " + line);
+        // index.html, status.html and dumpruninfo show progress while running:
+        // rewritten at most every 10 s, by whichever worker gets there first.
+        int64_t now = env_->MonotonicMicros();
+        if (now - last_status_write_.load() > 10000000 && status_mu_.try_lock()) {
+          last_status_write_ = now;
+          WriteStatusFilesLocked(true);
+          status_mu_.unlock();
+        }
       },
       item.range.first, item.range.last);
   jobs::ExportStats stats;
@@ -1183,6 +1196,12 @@ Status Runner::WriteDerivedFile(const std::string& path, std::string_view conten
 }
 
 void Runner::WriteStatusFiles(bool running) {
+  std::lock_guard<std::mutex> lk(status_mu_);
+  last_status_write_ = env_->MonotonicMicros();
+  WriteStatusFilesLocked(running);
+}
+
+void Runner::WriteStatusFilesLocked(bool running) {
   RunView v = View(running);
   std::string tmpl;
   if (!s_.templatedir.empty()) {

@@ -106,24 +106,77 @@ void AssignCodes(const uint8_t* len, int n, uint32_t* code) {
 
 // ---------------------------------------------------------------- BWT
 
-// Sorts the rotations of s[0..n) into ptr (ptr[k] = start of the k-th smallest
-// rotation). Returns false if the block is too repetitive for the fix-up to be cheap.
-bool SortRotations(const uint8_t* s, int32_t n, std::vector<int32_t>& ptr,
-                   std::vector<int32_t>& rank, std::vector<int32_t>& base) {
+struct Scratch {
+  std::vector<int32_t> ptr, rank, base, tail, sa2, merged;
+  std::vector<uint8_t> doubled;
+  std::vector<uint16_t> mtf;
+};
+
+// Rotation order from the suffix order of T = s[0..n) s[0..k): the first n
+// suffixes of T sort like the rotations as long as none of them (shorter than n)
+// is a prefix of another suffix of T. k grows until that holds (k = n always does:
+// then only identical rotations can tie, and their order does not matter).
+bool SortRotationsDoubled(const uint8_t* s, int32_t n, int32_t k, Scratch& sc) {
+  while (true) {
+    k = std::min(k, n);
+    const int32_t m = n + k;
+    sc.doubled.resize(m);
+    std::memcpy(sc.doubled.data(), s, n);
+    std::memcpy(sc.doubled.data() + n, s, k);
+    sc.sa2.resize(m);
+    if (divsufsort(sc.doubled.data(), sc.sa2.data(), m) != 0) return false;
+    bool ok = k >= n - 1;
+    if (!ok) {
+      // Does T[n-1..m) (length k+1) occur elsewhere? If not, no shorter-than-n
+      // suffix starting before n does either (a suffix that occurs elsewhere
+      // makes every later one occur elsewhere).
+      int32_t r = 0;
+      while (sc.sa2[r] != n - 1) ++r;
+      int32_t len = k + 1;
+      ok = r + 1 >= m || m - sc.sa2[r + 1] < len ||
+           std::memcmp(sc.doubled.data() + n - 1, sc.doubled.data() + sc.sa2[r + 1], len) != 0;
+    }
+    if (ok) {
+      sc.ptr.resize(n);  // keeps its size from block to block: no clearing memset
+      int32_t w = 0;
+      for (int32_t i = 0; i < m; ++i)
+        if (sc.sa2[i] < n) sc.ptr[w++] = sc.sa2[i];
+      return true;
+    }
+    k = k * 4;
+  }
+}
+
+// Sorts the rotations of s[0..n) into sc.ptr (ptr[k] = start of the k-th
+// smallest rotation). Returns false only if libdivsufsort fails.
+bool SortRotations(const uint8_t* s, int32_t n, Scratch& sc) {
+  auto& ptr = sc.ptr;
+  auto& rank = sc.rank;
   ptr.resize(n);
   if (n == 1) {
     ptr[0] = 0;
     return true;
   }
+  // A long repeated tail needs the doubled sort anyway: detect it cheaply (the
+  // block's last bytes occur earlier) and skip the plain sort. Only a guess of
+  // the tail length; SortRotationsDoubled() checks and extends it.
+  constexpr int32_t kProbe = 255, kLongTail = 4096;
+  auto occurs_earlier = [&](int32_t len) {
+    return ::memmem(s, static_cast<size_t>(n - 1), s + n - len, static_cast<size_t>(len)) !=
+           nullptr;
+  };
+  if (n > 4 * kLongTail && occurs_earlier(kProbe) && occurs_earlier(kLongTail)) {
+    int32_t len = kLongTail;
+    while (2 * len <= n / 2 && occurs_earlier(2 * len)) len *= 2;
+    return SortRotationsDoubled(s, n, 2 * len + 64, sc);
+  }
   if (divsufsort(s, ptr.data(), n) != 0) return false;
   // Suffix order equals rotation order except for suffixes that are a proper
   // prefix of another suffix: exactly the tail s[j0..n) of positions whose suffix
-  // occurs elsewhere. Find j0: suffix j occurs elsewhere iff it is a prefix of
-  // the next suffix in suffix order.
+  // occurs elsewhere (if s[j..n) occurs elsewhere, so does s[j+1..n)).
+  // occurs(j): suffix j is a prefix of the next suffix in suffix order.
   rank.resize(n);
   for (int32_t k = 0; k < n; ++k) rank[ptr[k]] = k;
-  // occurs(j): the suffix at j is a prefix of the next suffix in suffix order.
-  // Monotone (if s[j..n) occurs elsewhere, so does s[j+1..n)): binary search.
   auto occurs = [&](int32_t j) {
     int32_t r = rank[j];
     if (r + 1 >= n) return false;
@@ -131,11 +184,8 @@ bool SortRotations(const uint8_t* s, int32_t n, std::vector<int32_t>& ptr,
     int32_t len = n - j;
     return n - other >= len && std::memcmp(s + j, s + other, len) == 0;
   };
-  constexpr int32_t kMaxTail = 1 << 18;
-  if (!occurs(n - 1)) return true;         // no suffix is a prefix of another: suffix order is it
-  int32_t lo = std::max(0, n - kMaxTail);  // occurs(hi) is true; find the smallest such
-  if (occurs(lo)) return false;            // a huge repeated tail: leave it to libbz2
-  int32_t hi = n - 1;
+  if (!occurs(n - 1)) return true;  // the common case: suffix order is rotation order
+  int32_t lo = 0, hi = n - 1;       // occurs(0) is false (nothing is longer), occurs(hi) true
   while (hi - lo > 1) {
     int32_t mid = lo + (hi - lo) / 2;
     if (occurs(mid))
@@ -144,10 +194,16 @@ bool SortRotations(const uint8_t* s, int32_t n, std::vector<int32_t>& ptr,
       lo = mid;
   }
   const int32_t j0 = hi;
-  // Rotation comparison: the rotation starting at a is s[a..n) s[0..a). Bytes
-  // compared are budgeted: past the budget the comparator answers by index (a
-  // consistent-enough order for stable_sort to finish) and we fall back.
-  int64_t budget = 256 * static_cast<int64_t>(n);
+  const int32_t tail_len = n - j0;
+  // A long repeated tail (history dumps: the end of a revision that also occurs in
+  // the previous one): sort a partly doubled block instead of fixing up.
+  if (tail_len > kLongTail) return SortRotationsDoubled(s, n, 2 * tail_len + 64, sc);
+
+  // Short tail: sort the tail rotations with direct comparisons and merge them
+  // into the (correctly ordered) other rotations. Bytes compared are budgeted:
+  // past the budget the comparator answers by index (stable_sort still ends) and
+  // the doubled sort does the job instead.
+  int64_t budget = 64 * static_cast<int64_t>(n);
   auto rot_less = [s, n, &budget](int32_t a, int32_t b) {
     if (a == b) return false;
     if (budget < 0) return a < b;
@@ -156,8 +212,7 @@ bool SortRotations(const uint8_t* s, int32_t n, std::vector<int32_t>& ptr,
       int32_t run = std::min({left, n - i, n - j});
       int c = std::memcmp(s + i, s + j, run);
       if (c != 0) {
-        // memcmp stops early; charge what it probably looked at.
-        budget -= 16;
+        budget -= 16;  // memcmp stops early; charge roughly what it read
         return c < 0;
       }
       budget -= run;
@@ -169,38 +224,38 @@ bool SortRotations(const uint8_t* s, int32_t n, std::vector<int32_t>& ptr,
     }
     return a < b;  // identical rotations: any fixed order
   };
+  auto& base = sc.base;
+  auto& tail = sc.tail;
   base.clear();
   for (int32_t k = 0; k < n; ++k)
     if (ptr[k] < j0) base.push_back(ptr[k]);
-  std::vector<int32_t> tail;
+  tail.clear();
   for (int32_t j = j0; j < n; ++j) tail.push_back(j);
   std::stable_sort(tail.begin(), tail.end(), rot_less);
   // Merge: each tail rotation goes before the first base rotation greater than it.
-  ptr.clear();
+  auto& merged = sc.merged;
+  merged.resize(n);
+  auto w = merged.begin();
   size_t bi = 0;
   for (int32_t t : tail) {
     size_t pos = std::upper_bound(base.begin() + static_cast<long>(bi), base.end(), t,
                                   [&](int32_t x, int32_t y) { return rot_less(x, y); }) -
                  base.begin();
-    ptr.insert(ptr.end(), base.begin() + static_cast<long>(bi),
-               base.begin() + static_cast<long>(pos));
-    ptr.push_back(t);
+    w = std::copy(base.begin() + static_cast<long>(bi), base.begin() + static_cast<long>(pos), w);
+    *w++ = t;
     bi = pos;
   }
-  ptr.insert(ptr.end(), base.begin() + static_cast<long>(bi), base.end());
-  return budget >= 0;
+  std::copy(base.begin() + static_cast<long>(bi), base.end(), w);
+  ptr.swap(merged);
+  if (budget >= 0) return true;
+  return SortRotationsDoubled(s, n, 2 * tail_len + 64, sc);
 }
 
 // ---------------------------------------------------------------- one block
 
-struct Scratch {
-  std::vector<int32_t> ptr, rank, base;
-  std::vector<uint16_t> mtf;
-};
-
 // Encodes one block (after RLE1) with its CRC. Returns false to ask for the fallback.
 bool EncodeBlock(const uint8_t* block, int32_t n, uint32_t block_crc, BitWriter& bw, Scratch& sc) {
-  if (!SortRotations(block, n, sc.ptr, sc.rank, sc.base)) return false;
+  if (!SortRotations(block, n, sc)) return false;
   int32_t orig_ptr = -1;
 
   // Symbols in use and their sequence numbers.
@@ -281,11 +336,30 @@ bool EncodeBlock(const uint8_t* block, int32_t n, uint32_t block_crc, BitWriter&
   std::vector<uint8_t> selector(n_selectors);
   for (int iter = 0; iter < 4; ++iter) {
     uint32_t tfreq[6][kMaxAlpha] = {};
+    // The code lengths of all tables for a symbol, packed in 16-bit lanes, so
+    // that one addition sums 4 tables (a group costs at most 50 * 17 < 65536).
+    uint64_t packed_lo[kMaxAlpha], packed_hi[kMaxAlpha];
+    for (int v = 0; v < alpha; ++v) {
+      uint64_t lo = 0, hi = 0;
+      for (int t = 0; t < n_groups; ++t) {
+        if (t < 4)
+          lo |= static_cast<uint64_t>(len[t][v]) << (16 * t);
+        else
+          hi |= static_cast<uint64_t>(len[t][v]) << (16 * (t - 4));
+      }
+      packed_lo[v] = lo;
+      packed_hi[v] = hi;
+    }
     for (int g = 0; g < n_selectors; ++g) {
       int gs = g * kGroupSize, ge = std::min(gs + kGroupSize, n_mtf);
-      uint32_t cost[6] = {};
-      for (int i = gs; i < ge; ++i)
-        for (int t = 0; t < n_groups; ++t) cost[t] += len[t][mtf[i]];
+      uint64_t sum_lo = 0, sum_hi = 0;
+      for (int i = gs; i < ge; ++i) {
+        sum_lo += packed_lo[mtf[i]];
+        sum_hi += packed_hi[mtf[i]];
+      }
+      uint32_t cost[6];
+      for (int t = 0; t < 6; ++t)
+        cost[t] = static_cast<uint32_t>(((t < 4 ? sum_lo : sum_hi) >> (16 * (t % 4))) & 0xffff);
       int best = 0;
       for (int t = 1; t < n_groups; ++t)
         if (cost[t] < cost[best]) best = t;

@@ -4,12 +4,13 @@
 //
 // Why not only libbz2: its block sort is the bottleneck (about 7 MB/s per core on
 // wiki XML, where lbzip2 does about 25). This encoder sorts the block's rotations
-// with libdivsufsort (a suffix sort, then a small fix-up for the rotations that
-// wrap around the end of the block) and does the rest of the bzip2 pipeline (RLE,
-// move-to-front, Huffman coding with up to 6 tables) itself. Blocks whose fix-up
-// would be expensive (very repetitive tails) are handed to libbz2 instead, so
-// the worst case stays libbz2's. The output differs from libbz2's bytes but is
-// the same format; it is deterministic.
+// with libdivsufsort and does the rest of the bzip2 pipeline (RLE, move-to-front,
+// Huffman coding with up to 6 tables) itself. Rotation order is suffix order
+// except for the suffixes at the end of the block that also occur earlier: a
+// short such tail is fixed up by direct comparisons, a long one (repeated text,
+// as in history dumps) by sorting the block followed by a copy of its start.
+// The output differs from libbz2's bytes but is the same format, and it is
+// deterministic. libbz2 is used only if libdivsufsort fails.
 //
 // Thread-safety: a pure function; call it from any number of threads at once.
 #pragma once

@@ -1,6 +1,7 @@
 #include "stream/compress.h"
 
 #include <bzlib.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -67,9 +68,9 @@ Result<std::unique_ptr<Sink>> NewCompressor(Compression c, Sink* next,
       return std::unique_ptr<Sink>();
     case Compression::kGzip:
       if (level == 0) level = 6;
-      if (level < 1 || level > 9)
-        return Status::InvalidArgument("gzip level " + std::to_string(level) + " not in 1..9");
-      return std::unique_ptr<Sink>(new GzipSink(next, level));
+      if (level < 1 || level > 12)
+        return Status::InvalidArgument("gzip level " + std::to_string(level) + " not in 1..12");
+      return std::unique_ptr<Sink>(new ParallelGzipSink(next, level, opts.threads));
     case Compression::kBzip2:
       if (level == 0) level = 9;
       if (level < 1 || level > 9)
@@ -172,11 +173,11 @@ Status GzipSink::Close() {
   return status_;
 }
 
-// ---------------------------------------------------------------- bzip2
+// ---------------------------------------------------------------- block-parallel (bzip2, gzip)
 
 namespace {
 
-struct Bz2Job {
+struct BlockJob {
   std::string in;
   std::string out;
   OffsetCallback cb;
@@ -188,18 +189,18 @@ struct Bz2Job {
 }  // namespace
 
 // Workers take jobs from `todo`; the caller writes finished jobs in submit order.
-struct Bzip2Sink::Pool {
-  int level;
+struct BlockParallelSink::Pool {
+  BlockFn compress;
   std::mutex mu;
   std::condition_variable work_cv;  // workers wait for jobs
   std::condition_variable done_cv;  // the caller waits for the oldest job
-  std::deque<std::shared_ptr<Bz2Job>> todo;
-  std::deque<std::shared_ptr<Bz2Job>> pending;  // submit order, touched by the caller only
+  std::deque<std::shared_ptr<BlockJob>> todo;
+  std::deque<std::shared_ptr<BlockJob>> pending;  // submit order, touched by the caller only
   std::vector<std::thread> threads;
   bool stop = false;
   size_t max_in_flight;
 
-  Pool(int lvl, int n) : level(lvl), max_in_flight(2 * static_cast<size_t>(n)) {
+  Pool(const BlockFn& fn, int n) : compress(fn), max_in_flight(2 * static_cast<size_t>(n)) {
     for (int i = 0; i < n; ++i) threads.emplace_back([this] { Work(); });
   }
   ~Pool() {
@@ -213,7 +214,7 @@ struct Bzip2Sink::Pool {
 
   void Work() {
     while (true) {
-      std::shared_ptr<Bz2Job> job;
+      std::shared_ptr<BlockJob> job;
       {
         std::unique_lock<std::mutex> l(mu);
         work_cv.wait(l, [this] { return stop || !todo.empty(); });
@@ -230,7 +231,7 @@ struct Bzip2Sink::Pool {
     }
   }
 
-  void Compress(Bz2Job& job) {
+  void Compress(BlockJob& job) {
     {
       std::lock_guard<std::mutex> l(mu);
       if (!spare_out.empty()) {
@@ -239,7 +240,7 @@ struct Bzip2Sink::Pool {
       }
     }
     job.out.clear();
-    job.status = Bzip2CompressStream(job.in, level, &job.out);
+    job.status = compress(job.in, &job.out);
     job.in.clear();
     std::lock_guard<std::mutex> l(mu);
     spare_in.push_back(std::move(job.in));
@@ -249,21 +250,62 @@ struct Bzip2Sink::Pool {
   std::vector<std::string> spare_in, spare_out;
 };
 
-Bzip2Sink::Bzip2Sink(Sink* next, int level, int threads)
-    : next_(next), level_(level), block_size_(100000 * static_cast<size_t>(level) - 19) {
-  pool_ = std::make_unique<Pool>(level, threads > 0 ? threads : AllCores());
+BlockParallelSink::BlockParallelSink(Sink* next, size_t block_size, int threads, BlockFn compress)
+    : next_(next), block_size_(block_size), compress_(std::move(compress)) {
+  pool_ = std::make_unique<Pool>(compress_, threads > 0 ? threads : AllCores());
   cur_.reserve(block_size_);
 }
+
+BlockParallelSink::~BlockParallelSink() { pool_.reset(); }
+
+Bzip2Sink::Bzip2Sink(Sink* next, int level, int threads)
+    : BlockParallelSink(next, 100000 * static_cast<size_t>(level) - 19, threads,
+                        [level](std::string_view in, std::string* out) {
+                          return Bzip2CompressStream(in, level, out);
+                        }) {}
 
 Bzip2Sink::Bzip2Sink(std::unique_ptr<Sink> next, int level, int threads)
     : Bzip2Sink(next.get(), level, threads) {
   owned_ = std::move(next);
 }
 
-Bzip2Sink::~Bzip2Sink() { pool_.reset(); }
+namespace {
+Status GzipBlock(std::string_view in, int level, std::string* out) {
+  struct Compressor {
+    libdeflate_compressor* c = nullptr;
+    int level = -1;
+    ~Compressor() {
+      if (c) libdeflate_free_compressor(c);
+    }
+  };
+  thread_local Compressor tc;
+  if (tc.level != level) {
+    if (tc.c) libdeflate_free_compressor(tc.c);
+    tc.c = libdeflate_alloc_compressor(level);
+    tc.level = level;
+  }
+  if (!tc.c) return Status::IOError("gzip: cannot allocate a libdeflate compressor");
+  size_t bound = libdeflate_gzip_compress_bound(tc.c, in.size());
+  out->resize(bound);
+  size_t n = libdeflate_gzip_compress(tc.c, in.data(), in.size(), out->data(), bound);
+  if (n == 0) return Status::IOError("gzip: libdeflate compression failed");
+  out->resize(n);
+  return Status::OK();
+}
+}  // namespace
 
-Status Bzip2Sink::Submit(OffsetCallback cb) {
-  auto job = std::make_shared<Bz2Job>();
+ParallelGzipSink::ParallelGzipSink(Sink* next, int level, int threads)
+    : BlockParallelSink(
+          next, size_t{1} << 20, threads,
+          [level](std::string_view in, std::string* out) { return GzipBlock(in, level, out); }) {}
+
+ParallelGzipSink::ParallelGzipSink(std::unique_ptr<Sink> next, int level, int threads)
+    : ParallelGzipSink(next.get(), level, threads) {
+  owned_ = std::move(next);
+}
+
+Status BlockParallelSink::Submit(OffsetCallback cb) {
+  auto job = std::make_shared<BlockJob>();
   job->end_unit = true;  // every block is a complete bzip2 stream
   job->cb = std::move(cb);
   bool empty = cur_.empty();
@@ -288,15 +330,27 @@ Status Bzip2Sink::Submit(OffsetCallback cb) {
   return WriteDone(false);
 }
 
-Status Bzip2Sink::WriteDone(bool wait_all) {
+Status BlockParallelSink::WriteDone(bool wait_all) {
   while (!pool_->pending.empty()) {
-    std::shared_ptr<Bz2Job> job = pool_->pending.front();
+    std::shared_ptr<BlockJob> job = pool_->pending.front();
     {
       std::unique_lock<std::mutex> l(pool_->mu);
       bool must_wait = wait_all || pool_->pending.size() >= pool_->max_in_flight;
-      if (!job->done) {
+      while (!job->done) {
         if (!must_wait) return Status::OK();
-        pool_->done_cv.wait(l, [&] { return job->done; });
+        if (!pool_->todo.empty()) {
+          // Rather than sleep, compress a queued block here: fewer thread
+          // hand-offs, and this thread's CPU share is used (it matters on a
+          // loaded machine).
+          std::shared_ptr<BlockJob> other = std::move(pool_->todo.front());
+          pool_->todo.pop_front();
+          l.unlock();
+          pool_->Compress(*other);
+          l.lock();
+          other->done = true;
+          continue;
+        }
+        pool_->done_cv.wait(l);
       }
     }
     pool_->pending.pop_front();
@@ -313,9 +367,9 @@ Status Bzip2Sink::WriteDone(bool wait_all) {
   return Status::OK();
 }
 
-Status Bzip2Sink::Append(std::string_view data) {
+Status BlockParallelSink::Append(std::string_view data) {
   if (!status_.ok()) return status_;
-  if (closed_) return status_ = Status::IOError("bzip2: append after close");
+  if (closed_) return status_ = Status::IOError("compressor: append after close");
   bytes_in_ += data.size();
   while (!data.empty()) {
     size_t n = std::min(data.size(), block_size_ - cur_.size());
@@ -329,14 +383,14 @@ Status Bzip2Sink::Append(std::string_view data) {
   return Status::OK();
 }
 
-Status Bzip2Sink::EndUnit(OffsetCallback on_next_offset) {
+Status BlockParallelSink::EndUnit(OffsetCallback on_next_offset) {
   if (!status_.ok()) return status_;
   if (!on_next_offset) on_next_offset = [](uint64_t) {};
   status_ = Submit(std::move(on_next_offset));
   return status_;
 }
 
-Status Bzip2Sink::Close() {
+Status BlockParallelSink::Close() {
   if (closed_) return status_;
   closed_ = true;
   if (status_.ok() && !cur_.empty()) status_ = Submit(nullptr);
@@ -344,7 +398,7 @@ Status Bzip2Sink::Close() {
   if (status_.ok() && !any_unit_) {
     // No data at all: one empty stream, so the file is valid bzip2.
     std::string empty;
-    status_ = Bzip2CompressStream({}, level_, &empty);
+    status_ = compress_({}, &empty);
     if (status_.ok()) status_ = next_->Append(empty);
   }
   pool_.reset();

@@ -1,4 +1,5 @@
-// Compressing Sinks: gzip (zlib), bzip2 (libbz2, parallel like lbzip2), zstd.
+// Compressing Sinks: gzip (libdeflate, parallel; or zlib, streaming), bzip2
+// (own block encoder, parallel like lbzip2), zstd (libzstd workers).
 //
 // Each takes the next Sink of the chain (not owned, or owned via unique_ptr);
 // Close() finishes the compressed data and closes the next Sink.
@@ -14,12 +15,13 @@
 // whatever the number of threads (bzip2 cuts blocks at fixed input offsets; gzip
 // headers carry no name and no mtime).
 //
-// Thread-safety: one caller thread at a time. Bzip2Sink and ZstdSink use worker
+// Thread-safety: one caller thread at a time. The parallel sinks use worker
 // threads internally; downstream Sinks and the EndUnit callbacks are only ever
 // called from the caller's thread, inside Append/EndUnit/Close.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,13 +39,15 @@ const char* CompressionExtension(Compression c);
 Compression CompressionFromPath(std::string_view path);
 
 struct CompressOptions {
-  // Compression level; 0 means the format's default (gzip 6, bzip2 9, zstd 3).
+  // Compression level; 0 means the format's default (gzip 6 of 1..12, bzip2 9 of
+  // 1..9, zstd 3 of 1..19+).
   int level = 0;
-  // Worker threads for bzip2/zstd; 0 means all cores. Ignored by gzip.
+  // Worker threads; 0 means all cores.
   int threads = 0;
 };
 
-// Creates a compressing Sink of the given kind writing into `next` (kNone returns
+// Creates a compressing Sink of the given kind writing into `next` (gzip:
+// ParallelGzipSink, bzip2: Bzip2Sink, zstd: ZstdSink; kNone returns
 // nullptr: use `next` directly). Fails on an out-of-range level.
 Result<std::unique_ptr<Sink>> NewCompressor(Compression c, Sink* next, const CompressOptions& opts);
 
@@ -70,15 +74,17 @@ class GzipSink final : public Sink {
   Status status_;
 };
 
-// Parallel bzip2: the input is cut into blocks of 100k*level-19 bytes (level 9:
-// 899,981), each compressed by a worker as one independent bzip2 stream (a
-// multistream file, like lbzip2/pbzip2 write). At most 2*threads blocks are in
-// flight, so memory stays bounded (~4 MB per thread at level 9).
-class Bzip2Sink final : public Sink {
+// Block-parallel compression: the input is cut into fixed-size blocks, each
+// compressed by a worker thread into one complete unit of the format (a bzip2
+// stream, a gzip member), written in order. EndUnit() ends the current block
+// early. At most 2*threads blocks are in flight, so memory stays bounded.
+// `compress` must be thread-safe; it is also called once with empty input at
+// Close() when no data came at all (an empty but valid file).
+class BlockParallelSink : public Sink {
  public:
-  Bzip2Sink(Sink* next, int level = 9, int threads = 0);
-  Bzip2Sink(std::unique_ptr<Sink> next, int level = 9, int threads = 0);
-  ~Bzip2Sink() override;
+  using BlockFn = std::function<Status(std::string_view in, std::string* out)>;
+  BlockParallelSink(Sink* next, size_t block_size, int threads, BlockFn compress);
+  ~BlockParallelSink() override;
   Status Append(std::string_view data) override;
   Status EndUnit(OffsetCallback on_next_offset) override;
   Status Close() override;
@@ -86,19 +92,39 @@ class Bzip2Sink final : public Sink {
 
   struct Pool;
 
+ protected:
+  std::unique_ptr<Sink> owned_;
+
  private:
   Status Submit(OffsetCallback cb);
   Status WriteDone(bool wait_all);
-  std::unique_ptr<Sink> owned_;
   Sink* next_;
-  int level_;
   size_t block_size_;
+  BlockFn compress_;
   std::string cur_;
   std::unique_ptr<Pool> pool_;
   uint64_t bytes_in_ = 0;
   bool any_unit_ = false;
   bool closed_ = false;
   Status status_;
+};
+
+// Parallel bzip2, like lbzip2/pbzip2: blocks of 100k*level-19 bytes (level 9:
+// 899,981), each an independent bzip2 stream (a multistream file), encoded by
+// stream/bzip2_encoder.h. About 10 MB per thread.
+class Bzip2Sink final : public BlockParallelSink {
+ public:
+  Bzip2Sink(Sink* next, int level = 9, int threads = 0);
+  Bzip2Sink(std::unique_ptr<Sink> next, int level = 9, int threads = 0);
+};
+
+// Parallel gzip (libdeflate): 1 MiB blocks, each an independent gzip member
+// (header without name, mtime 0). What NewCompressor() uses for gzip; GzipSink
+// above is the streaming single-thread form (one member per unit).
+class ParallelGzipSink final : public BlockParallelSink {
+ public:
+  ParallelGzipSink(Sink* next, int level = 6, int threads = 0);
+  ParallelGzipSink(std::unique_ptr<Sink> next, int level = 6, int threads = 0);
 };
 
 // zstd with nbWorkers threads (threads=1 still compresses on one worker thread

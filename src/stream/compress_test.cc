@@ -143,7 +143,10 @@ TEST(Compress, BadLevelIsInvalidArgument) {
   CompressOptions o;
   o.level = 10;
   EXPECT_TRUE(NewCompressor(Compression::kBzip2, &sink, o).status().IsInvalidArgument());
+  o.level = 13;
   EXPECT_TRUE(NewCompressor(Compression::kGzip, &sink, o).status().IsInvalidArgument());
+  o.level = 12;
+  EXPECT_TRUE(NewCompressor(Compression::kGzip, &sink, o).ok()) << "libdeflate goes to 12";
 }
 
 TEST(Compress, FromPath) {
@@ -167,6 +170,37 @@ TEST(Bzip2Sink, BlocksAreIndependentStreams) {
   auto dec = Decode(out);
   ASSERT_TRUE(dec.ok());
   EXPECT_EQ(*dec, in);
+}
+
+}  // namespace
+}  // namespace dw::stream
+
+namespace dw::stream {
+namespace {
+
+TEST(GzipSink, StreamingOneMemberPerUnit) {
+  std::string in = test::XmlLike(1'500'000, 21);
+  std::string out;
+  StringSink sink(&out);
+  GzipSink gz(&sink, 6);
+  std::vector<uint64_t> offsets;
+  ASSERT_TRUE(gz.Append(std::string_view(in).substr(0, 700'000)).ok());
+  ASSERT_TRUE(gz.EndUnit([&](uint64_t o) { offsets.push_back(o); }).ok());
+  ASSERT_TRUE(gz.Append(std::string_view(in).substr(700'000)).ok());
+  ASSERT_TRUE(gz.Close().ok());
+  ASSERT_EQ(offsets.size(), 1u);
+  auto first = test::Decode(std::string_view(out).substr(0, offsets[0]));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, in.substr(0, 700'000));
+  auto all = test::Decode(out);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, in);
+  // Exactly two members: two gzip headers (1f 8b 08).
+  size_t members = 0;
+  for (size_t p = out.find("\x1f\x8b\x08"); p != std::string::npos;
+       p = out.find("\x1f\x8b\x08", p + 1))
+    ++members;
+  EXPECT_GE(members, 2u);
 }
 
 }  // namespace

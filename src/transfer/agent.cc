@@ -250,14 +250,37 @@ Status RunReceive(const json& h, ControlChannel* ch) {
       cv.notify_all();
     });
   }
-  Untrack(listener.fd());
-  listener.Close();
   {
     std::lock_guard l(mu);
     for (int fd : pending) ::shutdown(fd, SHUT_RDWR);
   }
   for (auto& t : hs_threads) t.join();
   if (!accept_status.ok()) return accept_status;
+  // Later connections are answered and dropped while the transfer runs: nobody
+  // else gets in, and a rogue peer cannot hold up the real one.
+  std::atomic<bool> receiving{true};
+  std::thread late([&, key = ro.key] {
+    while (receiving) {
+      auto c = Accept(listener, 200);
+      if (!c.ok()) continue;
+      SetIoTimeout(*c, hs_timeout);
+      std::string peer = PeerAddress(*c);
+      auto s = ServerHandshake(*c, key);
+      LogWarn("transfer[{}]: rejected connection from {}: {}", label, peer,
+              s.ok() ? std::string("a sender is already connected") : s.status().ToString());
+    }
+  });
+  struct LateStop {
+    std::atomic<bool>* flag;
+    std::thread* t;
+    Socket* l;
+    ~LateStop() {
+      *flag = false;
+      t->join();
+      Untrack(l->fd());
+      l->Close();
+    }
+  } late_stop{&receiving, &late, &listener};
 
   Socket conn_sock = std::move(winner->first);
   SetIoTimeout(conn_sock, h.value("io_timeout", 60));
@@ -349,7 +372,8 @@ Status RunSend(const json& h, ControlChannel* ch) {
   });
   {
     std::unique_lock l(mu);
-    cv.wait_for(l, std::chrono::hours(24), [&] { return go.has_value() || Abort().aborted; });
+    // TriggerAbort does not know this cv: poll the flag.
+    while (!go.has_value() && !Abort().aborted) cv.wait_for(l, std::chrono::milliseconds(100));
     if (Abort().aborted) return Status::Aborted(Abort().reason);
   }
   std::vector<std::unique_ptr<TargetConn>> targets;
@@ -440,6 +464,8 @@ Status RunSend(const json& h, ControlChannel* ch) {
     }
     if (!(WIFEXITED(ws) && WEXITSTATUS(ws) == 0))
       backup_st = Status::IOError("mariabackup --backup failed (see its messages above)");
+    std::error_code ec;
+    std::filesystem::remove_all("/tmp/dwtx-mariabackup." + std::to_string(::getpid()), ec);
   }
   if (slave_stopped) {
     Status s2 = StopStartSlave(p, "START SLAVE");

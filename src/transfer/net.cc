@@ -155,8 +155,8 @@ Status WriteAll(const Socket& s, std::string_view data) {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK)
-        return Status::Unavailable("send to " + PeerAddress(s) + ": timed out");
-      return Status::Unavailable("send to " + PeerAddress(s) + ": " + std::strerror(errno));
+        return Status::Unavailable("send: timed out (no progress)");
+      return Status::Unavailable(std::string("send: ") + std::strerror(errno));
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
@@ -167,7 +167,7 @@ Status ReadExact(const Socket& s, char* buf, size_t n) {
   size_t done = 0;
   while (done < n) {
     ssize_t r = ::recv(s.fd(), buf + done, n - done, 0);
-    if (r == 0) return Status::Unavailable("connection closed by " + PeerAddress(s));
+    if (r == 0) return Status::Unavailable("connection closed by the peer");
     if (r < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -277,8 +277,8 @@ Status FrameConn::WriteFrame(const Frame& f) {
   return WriteAll(sock_, WireFrame(plain));
 }
 
-Status FrameConn::WriteWire(std::string_view wire) {
-  ++send_seq_;
+Status FrameConn::WriteWire(std::string_view wire, uint64_t frames) {
+  send_seq_ += frames;
   return WriteAll(sock_, wire);
 }
 

@@ -69,8 +69,9 @@ class FrameConn {
   Socket& socket() { return sock_; }
 
   Status WriteFrame(const Frame& f);
-  // Writes an already sealed body with its length prefix (the shared stream).
-  Status WriteWire(std::string_view wire);
+  // Writes already sealed frames with their length prefixes (the shared
+  // stream); `frames` is how many, to keep the sequence count.
+  Status WriteWire(std::string_view wire, uint64_t frames = 1);
   Result<Frame> ReadFrame();
 
  private:

@@ -73,10 +73,13 @@ Status Walk(const std::string& abs, const std::string& rel, std::vector<SourceEn
   return Status::OK();
 }
 
-// A unit of work: a frame to encode, compress (Data) and seal, in stream order.
+// A unit of work: consecutive frames to encode, compress (Data) and seal, in
+// stream order. Small frames are batched so that thousands of small files do
+// not cost a thread hand-off each.
 struct Job {
-  uint64_t seq = 0;
-  Frame frame;
+  uint64_t seq = 0;    // of the first frame
+  uint64_t count = 0;  // frames
+  std::vector<Frame> frames;
   uint64_t raw = 0;  // content bytes it carries (progress)
   std::string wire;  // result
   Status status;
@@ -172,21 +175,36 @@ class Pipeline {
     cv_.notify_all();
     for (auto& t : threads_) t.join();
   }
-  // False if the pipeline was cancelled.
+  // Adds a frame to the current batch; false if the pipeline was cancelled.
   bool Push(Frame f, uint64_t raw) {
-    auto job = std::make_shared<Job>();
-    job->frame = std::move(f);
-    job->raw = raw;
+    size_t bytes = 64;
+    if (auto* d = std::get_if<Data>(&f)) bytes += d->bytes.size();
+    if (!batch_) batch_ = std::make_shared<Job>();
+    batch_->frames.push_back(std::move(f));
+    batch_->raw += raw;
+    batch_bytes_ += bytes;
+    if (batch_bytes_ >= kBatchBytes || batch_->frames.size() >= kBatchFrames) return Flush();
+    return true;
+  }
+  // Hands the current batch to the workers.
+  bool Flush() {
+    if (!batch_) return true;
+    auto job = std::move(batch_);
+    batch_.reset();
+    batch_bytes_ = 0;
     std::unique_lock l(mu_);
     space_cv_.wait(l, [&] { return order_.size() < cap_ || cancelled_; });
     if (cancelled_) return false;
-    job->seq = next_seq_++;
+    job->seq = next_seq_;
+    job->count = job->frames.size();
+    next_seq_ += job->count;
     order_.push_back(job);
     todo_.push_back(job);
     cv_.notify_one();
     return true;
   }
   void Finish() {
+    (void)Flush();
     std::lock_guard l(mu_);
     finished_ = true;
     done_cv_.notify_all();
@@ -231,29 +249,38 @@ class Pipeline {
     }
   }
   void Transform(Job* job) {
-    if (auto* d = std::get_if<Data>(&job->frame); d && opts_.codec != Codec::kNone) {
-      auto c = Compress(opts_.codec, opts_.level, d->bytes);
-      if (!c.ok()) {
-        job->status = c.status();
-        return;
+    uint64_t seq = job->seq;
+    for (Frame& frame : job->frames) {
+      if (auto* d = std::get_if<Data>(&frame); d && opts_.codec != Codec::kNone) {
+        auto c = Compress(opts_.codec, opts_.level, d->bytes);
+        if (!c.ok()) {
+          job->status = c.status();
+          return;
+        }
+        if (c->size() < d->bytes.size()) {
+          d->bytes = std::move(*c);
+          d->codec = opts_.codec;
+        }
       }
-      if (c->size() < d->bytes.size()) {
-        d->bytes = std::move(*c);
-        d->codec = opts_.codec;
+      std::string plain = EncodeFrame(frame);
+      frame = End{};  // free the block early
+      if (opts_.encrypt) {
+        auto sealed = cipher_.Seal(seq, plain);
+        if (!sealed.ok()) {
+          job->status = sealed.status();
+          return;
+        }
+        plain = std::move(*sealed);
       }
+      ++seq;
+      job->wire += WireFrame(plain);
     }
-    std::string plain = EncodeFrame(job->frame);
-    job->frame = End{};  // free the block early
-    if (opts_.encrypt) {
-      auto sealed = cipher_.Seal(job->seq, plain);
-      if (!sealed.ok()) {
-        job->status = sealed.status();
-        return;
-      }
-      plain = std::move(*sealed);
-    }
-    job->wire = WireFrame(plain);
+    job->frames.clear();
   }
+  static constexpr size_t kBatchBytes = 512 << 10;
+  static constexpr size_t kBatchFrames = 1024;
+  std::shared_ptr<Job> batch_;  // producer only
+  size_t batch_bytes_ = 0;
 
   const SenderOptions& opts_;
   FrameCipher cipher_;
@@ -335,7 +362,7 @@ Status Sender::Run(const std::string& root, const std::vector<SourceEntry>& entr
       }
       for (auto& t : targets) {
         if (!t->status.ok()) continue;
-        Status s = t->conn->WriteWire(job->wire);
+        Status s = t->conn->WriteWire(job->wire, job->count);
         if (!s.ok()) {
           t->status = s.WithContext(t->name);
           LogWarn("transfer: target {} failed: {}", t->name, s.ToString());

@@ -75,12 +75,12 @@ expect "missing output dir" 1 "nodir/out.xml" -- --db "sqlite:$T/wiki.sqlite" --
 echo precious >keep.xml
 "$DW_BINARY" export --db "sqlite:$T/wiki.sqlite" --full --output file:keep.xml 2>stderr.txt
 rc=$?
-if [[ $rc == 0 ]] || [[ $(cat keep.xml) != precious ]] || ! grep -q "keep.xml: exists" stderr.txt; then
+if [[ $rc == 0 ]] || [[ $(cat keep.xml) != precious ]] || ! grep -q "keep.xml.*exists" stderr.txt; then
   echo "FAIL: existing output overwritten or not reported (exit $rc)"; cat stderr.txt; fail=1
 else
   echo "ok   existing output kept: $(cat stderr.txt)"
 fi
 "$DW_BINARY" export -q --db "sqlite:$T/wiki.sqlite" --full --output file:keep.xml --overwrite && grep -q hello keep.xml \
   && echo "ok   --overwrite replaces it" || { echo "FAIL: --overwrite"; fail=1; }
-ls ./*.tmp.* >/dev/null 2>&1 && { echo "FAIL: temporary files left:"; ls ./*.tmp.*; fail=1; }
+ls ./*.inprog ./*.tmp.* >/dev/null 2>&1 && { echo "FAIL: temporary files left:"; ls ./*.inprog ./*.tmp.*; fail=1; }
 exit $fail

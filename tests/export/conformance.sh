@@ -41,6 +41,17 @@ check a2.xml pages-articles.2pass.xml
 "${X[@]}" --logs --output=file:logs.xml;                    check logs.xml pages-logging.xml
 # stdout, and the same through several small batches (keyset pagination).
 "${X[@]}" --full --batch-size 7 >stdout.xml;                check stdout.xml pages-meta-history.xml
+# Compressed outputs (one pass, four outputs) and a device.
+"${X[@]}" --full --output=gzip:full.xml.gz --output=bzip2:full.xml.bz2 --output=zstd:full.xml.zst \
+  --output=file:/dev/null
+[[ -c /dev/null ]] || { echo "FAIL: /dev/null is no longer a device"; fail=1; }
+gzip -dc full.xml.gz >gz.xml;     check gz.xml pages-meta-history.xml
+bzip2 -dc full.xml.bz2 >bz2.xml;  check bz2.xml pages-meta-history.xml
+if command -v zstd >/dev/null; then zstd -qdc full.xml.zst >zst.xml; check zst.xml pages-meta-history.xml; fi
+# The database and siteinfo from a dumps config file.
+printf '[aawiki]\ndb = sqlite:%s\nsiteinfo = %s\n' "$T/aawiki.sqlite" "$SI" >dumps.conf
+"$DW_BINARY" export -q --config dumps.conf --wiki aawiki --current --output=file:cfg.xml
+check cfg.xml pages-meta-current.xml
 # Page ranges: --start/--end cut the full dump into parts whose pages add up.
 "${X[@]}" --full --start 100 --end 200 --output=file:part.xml
 n=$(grep -c '<page>' part.xml); want=$(sqlite3 aawiki.sqlite 'select count(*) from page where page_id>=100 and page_id<200')

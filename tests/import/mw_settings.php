@@ -55,6 +55,7 @@ foreach ( [ 'Scribunto' => 'text/plain', 'flow-board' => 'application/json',
 	'sanitized-css' => 'text/css', 'JsonSchema' => 'application/json',
 	'GadgetDefinition' => 'application/json', 'wikibase-item' => 'application/json',
 	'wikibase-property' => 'application/json', 'wikibase-lexeme' => 'application/json' ] as $m => $f ) {
-	$s .= "\$wgContentHandlers[{$e($m)}] = [ 'class' => FallbackContentHandler::class, 'args' => [ {$e($m)}, [ {$e($f)} ] ] ];\n";
+	// A factory, not 'args': MediaWiki passes the model id itself as the first argument.
+	$s .= "\$wgContentHandlers[{$e($m)}] = [ 'factory' => static fn ( \$id ) => new FallbackContentHandler( \$id, [ {$e($f)} ] ) ];\n";
 }
 file_put_contents( $out, $s ) !== false || fail( "cannot write $out" );

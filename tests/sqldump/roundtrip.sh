@@ -34,7 +34,7 @@ cat "$WORK/log"
 grep -q "skipped table nosuch_table: it does not exist" "$WORK/log" || fail "missing table not reported"
 grep -Eq "sqldump: pagelinks: [23][0-9]{4} rows, .*\(([2-9]|[1-9][0-9]+) ranges\)" "$WORK/log" ||
   fail "pagelinks was not split into ranges"
-[[ -z $(ls "$WORK" | grep tmp) ]] || fail "temporary file left behind"
+[[ -z $(ls "$WORK" | grep -e tmp -e inprog) ]] || fail "temporary file left behind"
 
 sql -e "CREATE DATABASE ours; CREATE DATABASE theirs"
 zcat "$WORK/ours.sql.gz" | sql ours || fail "stock mariadb client could not load our dump"
@@ -67,5 +67,5 @@ diff <(strip "$WORK/theirs.sql") <(strip "$WORK/ours.sql") >"$WORK/diff" ||
 # Existing output is not overwritten unasked.
 if "$DW_BINARY" sqldump -q --db "$(dburl wiki)" --table page --output "file:$WORK/ours.sql" \
   2>"$WORK/err"; then fail "overwrote an existing file"; fi
-grep -q "ours.sql: exists" "$WORK/err" || fail "no clear message: $(cat "$WORK/err")"
+grep -q "ours.sql already exists" "$WORK/err" || fail "no clear message: $(cat "$WORK/err")"
 echo PASS

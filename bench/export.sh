@@ -1,0 +1,94 @@
+#!/bin/bash
+# Benchmark: dumpworks export vs MediaWiki 1.39's dumpBackup.php on the same
+# SQLite database, plus a bare SQLite read of the same rows (the floor).
+# Prints wall seconds, revisions/s, MB/s of XML, peak RSS and ratios.
+#
+#   bench/export.sh [--db WIKI.sqlite] [--replicas N] [--runs R] [--no-mediawiki]
+#
+# Without --db it builds a copy of the shared reference wiki (aawiki, 1,307
+# revisions) replicated N times (default 100: 130,700 revisions).
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${DW_BINARY:-$SRC/build/dumpworks}
+SHARED=${DW_SHARED:-$SRC/../shared}
+DB="" REPLICAS=100 RUNS=3 MW=1
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --db) DB=$2; shift 2 ;;
+    --replicas) REPLICAS=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --no-mediawiki) MW=0; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+T=$(mktemp -d "${TMPDIR:-/tmp}/dw-bench-export.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+SI=$SRC/tests/export/aawiki-siteinfo.json
+if [[ -z $DB ]]; then
+  xz -dc "$SHARED/data/reference-mw1.39/aawiki.sqlite.xz" >"$T/src.sqlite"
+  python3 "$SRC/bench/make_replica.py" "$T/src.sqlite" "$T/aawiki.sqlite" "$REPLICAS" >&2
+  rm "$T/src.sqlite"
+else
+  cp "$DB" "$T/aawiki.sqlite"
+fi
+REVS=$(sqlite3 "$T/aawiki.sqlite" 'SELECT COUNT(*) FROM revision')
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "database: $REVS revisions, $(du -m "$T/aawiki.sqlite" | cut -f1) MB"
+printf '%-34s %8s %10s %8s %9s\n' run wall_s rev/s MB/s rss_MB
+
+# measure NAME OUTFILE CMD...: best wall time of RUNS runs; sets $BEST, $RSS.
+measure() {
+  local name=$1 out=$2; shift 2
+  BEST="" RSS=0
+  for ((i = 0; i < RUNS; i++)); do
+    /usr/bin/time -f '%e %M' -o "$T/time" "$@" >/dev/null 2>"$T/err" || { cat "$T/err" >&2; return 1; }
+    read -r wall rss <"$T/time"
+    if [[ -z $BEST ]] || (( $(echo "$wall < $BEST" | bc) )); then BEST=$wall; fi
+    (( rss > RSS )) && RSS=$rss
+  done
+  local bytes=0
+  [[ -f $out ]] && bytes=$(stat -c %s "$out")
+  printf '%-34s %8.2f %10.0f %8.1f %9.0f\n' "$name" "$BEST" "$(echo "$REVS / $BEST" | bc -l)" \
+    "$(echo "$bytes / 1000000 / $BEST" | bc -l)" "$(echo "$RSS / 1024" | bc -l)"
+}
+
+X=("$BIN" export -q --db "sqlite:$T/aawiki.sqlite" --siteinfo "$SI" --overwrite)
+measure "dumpworks export --full" "$T/dw-full.xml" "${X[@]}" --full --output "file:$T/dw-full.xml"
+DW_FULL=$BEST
+measure "dumpworks export --full --stub" "$T/dw-stub.xml" "${X[@]}" --full --stub --output "file:$T/dw-stub.xml"
+DW_STUB=$BEST
+measure "dumpworks export --current" "$T/dw-cur.xml" "${X[@]}" --current --output "file:$T/dw-cur.xml"
+measure "dumpworks export --full twopass" "$T/dw-2p.xml" "${X[@]}" --full --form twopass --output "file:$T/dw-2p.xml"
+SQL="SELECT count(*), sum(length(CAST(old_text AS BLOB))), sum(length(comment_text)), sum(length(actor_name))
+  FROM page JOIN revision ON rev_page=page_id JOIN revision_comment_temp ON revcomment_rev=rev_id
+  JOIN comment ON comment_id=revcomment_comment_id JOIN actor ON actor_id=rev_actor
+  JOIN slots ON slot_revision_id=rev_id JOIN content ON content_id=slot_content_id
+  LEFT JOIN text ON old_id = CAST(substr(content_address, 4) AS INTEGER)"
+measure "bare sqlite3 read of the rows" /nonexistent sqlite3 "$T/aawiki.sqlite" "$SQL"
+BARE=$BEST
+echo "dumpworks --full vs bare SQLite read: $(printf '%.2f' "$(echo "$DW_FULL / $BARE" | bc -l)")x the time"
+
+if [[ $MW == 1 && -f /usr/share/mediawiki/maintenance/dumpBackup.php ]]; then
+  cat >"$T/LocalSettings.php" <<PHP
+<?php
+if ( !defined( 'MEDIAWIKI' ) ) { exit; }
+\$wgSitename = 'Wikipedia'; \$wgMetaNamespace = 'Wikipedia';
+\$wgServer = 'https://aa.wikipedia.org'; \$wgScriptPath = '/w'; \$wgArticlePath = '/wiki/\$1';
+\$wgDBtype = 'sqlite'; \$wgDBname = 'aawiki'; \$wgSQLiteDataDir = '$T'; \$wgDBprefix = '';
+\$wgLanguageCode = 'aa'; \$wgCacheDirectory = false; \$wgMainCacheType = CACHE_NONE;
+\$wgLocalisationCacheConf['store'] = 'array'; \$wgJobRunRate = 0; \$wgSecretKey = 'bench';
+\$wgExtraNamespaces[710] = 'TimedText'; \$wgExtraNamespaces[711] = 'TimedText_talk';
+\$wgExtraNamespaces[828] = 'Module'; \$wgExtraNamespaces[829] = 'Module_talk';
+\$wgExtraNamespaces[1728] = 'Event'; \$wgExtraNamespaces[1729] = 'Event_talk';
+PHP
+  RUNS_SAVED=$RUNS; RUNS=1
+  P=(php /usr/share/mediawiki/maintenance/dumpBackup.php --conf "$T/LocalSettings.php" --quiet)
+  measure "dumpBackup.php --full" "$T/mw-full.xml" "${P[@]}" --full --output "file:$T/mw-full.xml"
+  MW_FULL=$BEST
+  measure "dumpBackup.php --full --stub" "$T/mw-stub.xml" "${P[@]}" --full --stub --output "file:$T/mw-stub.xml"
+  MW_STUB=$BEST
+  RUNS=$RUNS_SAVED
+  cmp -s "$T/mw-full.xml" "$T/dw-full.xml" && echo "outputs --full: identical" || echo "outputs --full: DIFFER"
+  cmp -s "$T/mw-stub.xml" "$T/dw-stub.xml" && echo "outputs --stub: identical" || echo "outputs --stub: DIFFER"
+  echo "speed-up --full: $(printf '%.1f' "$(echo "$MW_FULL / $DW_FULL" | bc -l)")x  --stub: $(printf '%.1f' "$(echo "$MW_STUB / $DW_STUB" | bc -l)")x"
+fi

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# dumpworks transfer vs the pipelines it replaces, between network namespaces.
+#
+#   DW_BINARY=build/dumpworks bench/transfer.sh [MiB]     (default 2048; run as root)
+#
+# Dataset: 3 large files (half random, half text: partly compressible, like
+# InnoDB tablespaces) + 3000 small files. Hosts: h1 (source) and h2..h4
+# (targets) on a bridge, sshd in the targets (lib.sh). For each tool: wall
+# time, MB/s (dataset bytes / time) and the ratio to transferpy's pipeline.
+# Runs: unlimited link, 1 target; then the source link limited with tc tbf
+# (1 Gbit/s), 1 and 3 targets. No timing assertions: figures only.
+set -euo pipefail
+MIB=${1:-2048}
+source "$(dirname "$0")/../tests/transfer/lib.sh"
+for c in nc pigz openssl rsync tc; do command -v $c >/dev/null || skip "needs $c"; done
+ns_setup 4
+D=$T/data/db
+mkdir -p "$D/small"
+log "dataset: $MIB MiB"
+per=$((MIB / 3))  # MiB per large file
+for f in 1 2 3; do
+  for _ in $(seq 1 $((per / 64))); do
+    head -c $((32 << 20)) /dev/urandom
+    (yes "INSERT INTO revision VALUES (1234,'Main_Page',20261122054300,'text');" || true) | head -c $((32 << 20))
+  done >"$D/ibdata$f.ibd"
+done
+head -c $((3000 * 4096)) /dev/urandom | split -b 4096 -a 4 - "$D/small/f"
+BYTES=$(du -sb "$D" | cut -f1)
+cat "$D"/ibdata* "$D"/small/* >/dev/null  # warm the page cache: measure the transfer, not the disk
+PORT=$((20000 + RANDOM % 20000))
+RESULTS=()
+
+clean_targets() { for i in 2 3 4; do rm -rf "$T/t$i"; mkdir -p "$T/t$i"; done; }
+# run NAME CMD...: times CMD, verifies target 2, records MB/s.
+run() {
+  local name=$1
+  shift
+  clean_targets
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >/dev/null 2>"$T/bench.err" || { cat "$T/bench.err" >&2; fail "$name failed"; }
+  t1=$(date +%s.%N)
+  [[ $(du -sb "$T/t2/db" | cut -f1) -ge $((BYTES - 100000)) ]] || fail "$name: incomplete copy"
+  local secs mbs
+  secs=$(echo "$t1 - $t0" | bc -l)
+  mbs=$(echo "$BYTES / $secs / 1000000" | bc -l)
+  printf '%-44s %7.1f s %8.1f MB/s\n' "$name" "$secs" "$mbs" >&2
+  RESULTS+=("$name|$secs|$mbs")
+}
+# A receiver pipeline in host 2 started in the background, then the sender in host 1.
+nc_pipe() {  # nc_pipe "SENDER PIPE" "RECEIVER PIPE"
+  in_ns 2 bash -c "nc -l -p $PORT | $2" &
+  local r=$!
+  for _ in $(seq 1 100); do in_ns 2 ss -Hltn | grep -q ":$PORT " && break; sleep 0.02; done
+  in_ns 1 bash -c "$1 | nc -q 0 $SUBNET.2 $PORT"
+  wait $r
+}
+PW=$(openssl rand -base64 24)
+tp_send="cd $T/data && tar cf - db | pigz -c | openssl enc -chacha20 -pass pass:$PW -bufsize 8 -iter 310000"
+tp_recv="openssl enc -d -chacha20 -pass pass:$PW -bufsize 8 -iter 310000 | pigz -c -d | tar xf - -C $T/t2"
+transferpy() {
+  nc_pipe "$tp_send" "$tp_recv"
+  # transferpy's default --checksum: md5 of every file on both ends, compared.
+  diff <(cd "$T/data" && find db -type f -exec md5sum {} \; | sort) \
+    <(in_ns 2 bash -c "cd $T/t2 && find db -type f -exec md5sum {} \; | sort") >/dev/null
+}
+RSYNC_SSH="ssh -o IdentityFile=$T/ssh/id -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o LogLevel=ERROR"
+
+bench_all() {
+  run "dumpworks (defaults: zstd+aes-gcm+checksum)" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
+  run "dumpworks --no-compress (aes-gcm, digests)" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
+  run "dumpworks --no-compress --no-encrypt" dw_transfer --no-compress --no-encrypt --no-checksum "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
+  run "tar|nc" nc_pipe "cd $T/data && tar cf - db" "tar xf - -C $T/t2"
+  run "tar|pigz|nc" nc_pipe "cd $T/data && tar cf - db | pigz -c" "pigz -c -d | tar xf - -C $T/t2"
+  run "tar|zstd -T0|nc" nc_pipe "cd $T/data && tar cf - db | zstd -q -T0 -1" "zstd -q -d | tar xf - -C $T/t2"
+  run "transferpy (pigz|openssl chacha20|nc+md5)" transferpy
+  run "rsync -a over ssh" in_ns 1 rsync -a -e "$RSYNC_SSH" "$D" "$SUBNET.2:$T/t2/"
+}
+
+log "unlimited link, 1 target"
+bench_all
+log "source link limited to 1 Gbit/s (tc tbf)"
+in_ns 1 tc qdisc add dev eth0 root tbf rate 1gbit burst 1mb latency 50ms
+run "limited: dumpworks, 1 target" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
+run "limited: dumpworks, 3 targets" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
+run "limited: dumpworks --no-compress, 1 target" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
+run "limited: dumpworks --no-compress, 3 targets" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
+run "limited: tar|nc" nc_pipe "cd $T/data && tar cf - db" "tar xf - -C $T/t2"
+run "limited: transferpy" transferpy
+
+tp=
+for r in "${RESULTS[@]}"; do [[ $r == transferpy* ]] && tp=$(echo "$r" | cut -d'|' -f2); done
+echo
+echo "dataset $BYTES bytes ($MIB MiB requested), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-44s %9s %10s %14s\n' tool seconds MB/s "x transferpy"
+for r in "${RESULTS[@]}"; do
+  IFS='|' read -r n s m <<<"$r"
+  printf '%-44s %9.1f %10.1f %14.1f\n' "$n" "$s" "$m" "$(echo "$tp / $s" | bc -l)"
+done

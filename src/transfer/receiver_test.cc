@@ -1,0 +1,179 @@
+// Sender and Receiver over a socketpair, with real files in temp directories.
+#include "transfer/receiver.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "transfer/crypto.h"
+#include "transfer/sender.h"
+
+namespace dw::transfer {
+namespace {
+
+Entry MakeEntry(EntryType t, const std::string& path, uint32_t mode) {
+  Entry e;
+  e.type = t;
+  e.path = path;
+  e.mode = mode;
+  return e;
+}
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    char t[] = "/tmp/dwtx-unit-XXXXXX";
+    path_ = mkdtemp(t);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+void WriteFile(const std::string& p, const std::string& data) {
+  fs::create_directories(fs::path(p).parent_path());
+  std::ofstream(p, std::ios::binary) << data;
+}
+std::string ReadFile(const std::string& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+struct Pair {
+  std::unique_ptr<FrameConn> a, b;
+  Pair() {
+    int sv[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    a = std::make_unique<FrameConn>(Socket(sv[0]));
+    b = std::make_unique<FrameConn>(Socket(sv[1]));
+  }
+};
+
+TEST(ReceiverTest, TreeRoundTripEncryptedCompressed) {
+  TempDir src, dst;
+  std::string big(3 << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 7919) >> 5);
+  WriteFile(src.path() + "/tree/big", big);
+  WriteFile(src.path() + "/tree/sub/small", "small");
+  fs::create_directories(src.path() + "/tree/empty");
+  symlink("../big", (src.path() + "/tree/sub/link").c_str());
+  chmod((src.path() + "/tree/sub/small").c_str(), 0604);
+
+  std::string key = RandomBytes(kKeySize);
+  ReceiverOptions ro;
+  ro.dir = dst.path();
+  ro.name = "tree";
+  ro.key = key;
+  Receiver rcv(ro);
+  ASSERT_TRUE(rcv.Prepare().ok());
+  Pair p;
+  Status rs;
+  std::thread t([&] {
+    auto sess = ServerHandshake(p.b->socket(), key);
+    rs = sess.ok() ? rcv.Run(p.b.get(), *sess) : sess.status();
+  });
+  auto walk = WalkSource(src.path() + "/tree");
+  ASSERT_TRUE(walk.ok());
+  auto tc = std::make_unique<TargetConn>();
+  tc->name = "peer";
+  auto sess = ClientHandshake(p.a->socket(), key);
+  ASSERT_TRUE(sess.ok()) << sess.status().ToString();
+  tc->session = *sess;
+  tc->conn = std::move(p.a);
+  std::vector<std::unique_ptr<TargetConn>> targets;
+  targets.push_back(std::move(tc));
+  SenderOptions so;
+  so.key = key;
+  so.threads = 2;
+  Sender sender(so);
+  Status ss = sender.Run("tree", *walk, targets);
+  t.join();
+  rcv.Cleanup(rs.ok());
+  ASSERT_TRUE(ss.ok()) << ss.ToString();
+  ASSERT_TRUE(rs.ok()) << rs.ToString();
+  EXPECT_TRUE(targets[0]->status.ok()) << targets[0]->status.ToString();
+  EXPECT_EQ(ReadFile(dst.path() + "/tree/big"), big);
+  EXPECT_EQ(ReadFile(dst.path() + "/tree/sub/small"), "small");
+  EXPECT_TRUE(fs::is_directory(dst.path() + "/tree/empty"));
+  EXPECT_EQ(fs::read_symlink(dst.path() + "/tree/sub/link"), "../big");
+  struct stat sb;
+  ASSERT_EQ(stat((dst.path() + "/tree/sub/small").c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 07777, 0604u);
+  EXPECT_FALSE(fs::exists(rcv.staging_dir()));
+}
+
+// A hostile sender (plain frames, key known) tries to write outside the copy.
+Status RunHostile(const std::string& dir, const std::vector<Frame>& frames) {
+  ReceiverOptions ro;
+  ro.dir = dir;
+  ro.name = "root";
+  ro.key = RandomBytes(kKeySize);
+  ro.encrypt = false;
+  Receiver rcv(ro);
+  EXPECT_TRUE(rcv.Prepare().ok());
+  Pair p;
+  Status rs;
+  std::thread t([&] { rs = rcv.Run(p.b.get(), Session{}); });
+  auto state = p.a->ReadFrame();  // the receiver's resume state
+  EXPECT_TRUE(state.ok());
+  for (const Frame& f : frames)
+    if (!p.a->WriteFrame(f).ok()) break;
+  p.a->socket().Shutdown();
+  t.join();
+  rcv.Cleanup(rs.ok());
+  EXPECT_FALSE(fs::exists(rcv.staging_dir()));
+  EXPECT_FALSE(fs::exists(dir + "/root"));
+  return rs;
+}
+
+TEST(ReceiverTest, RefusesPathTraversal) {
+  TempDir base;
+  std::string dir = base.path() + "/target", outside = base.path() + "/outside";
+  fs::create_directories(dir);
+  fs::create_directories(outside);
+  Header h;
+  h.root = "root";
+  Entry root = MakeEntry(EntryType::kDir, "root", 0755);
+  auto file = [](const std::string& p) {
+    Entry e = MakeEntry(EntryType::kFile, p, 0644);
+    e.size = 1;
+    return e;
+  };
+  Data d;
+  d.raw_len = 1;
+  d.bytes = "x";
+  for (std::string bad : {"root/../evil", "/etc/evil", "../evil", "root/a/../../evil"}) {
+    Status s = RunHostile(dir, {h, root, file(bad), d, FileEnd{}, End{2, 1}});
+    EXPECT_TRUE(s.IsCorruption()) << bad << ": " << s.ToString();
+    EXPECT_NE(s.ToString().find("refused"), std::string::npos) << s.ToString();
+  }
+  // A symlink planted by the stream, then a file "through" it.
+  Entry link = MakeEntry(EntryType::kSymlink, "root/link", 0777);
+  link.link_target = outside;
+  Status s = RunHostile(dir, {h, root, link, file("root/link/pwn"), d, FileEnd{}, End{3, 1}});
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("symlink"), std::string::npos) << s.ToString();
+  // A root that is a symlink itself, then a file below it.
+  Entry rootlink = MakeEntry(EntryType::kSymlink, "root", 0777);
+  rootlink.link_target = outside;
+  s = RunHostile(dir, {h, rootlink, file("root/pwn"), d, FileEnd{}, End{2, 1}});
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  // A header naming another root.
+  Header other = h;
+  other.root = "..";
+  EXPECT_TRUE(RunHostile(dir, {other}).IsCorruption());
+  EXPECT_TRUE(fs::is_empty(outside));
+  EXPECT_FALSE(fs::exists(base.path() + "/evil"));
+}
+
+}  // namespace
+}  // namespace dw::transfer

@@ -1,0 +1,5 @@
+# dumpworks transfer between network namespaces (root, sshd, nftables); each
+# script skips (77) where those are missing.
+dw_integration_test(transfer_netns_basic transfer/netns_basic.sh TIMEOUT 300 LABELS transfer)
+dw_integration_test(transfer_netns_faults transfer/netns_faults.sh TIMEOUT 300 LABELS transfer)
+dw_integration_test(transfer_netns_mariabackup transfer/netns_mariabackup.sh TIMEOUT 300 LABELS transfer)
