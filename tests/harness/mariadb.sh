@@ -32,7 +32,11 @@ start)
   fi
   net=(--skip-networking)
   if [[ -n $port ]]; then net=(--port="$port" --bind-address=127.0.0.1); fi
+  # A private tmpdir: the server's temporary tables (big sorts) must not live in
+  # the shared /tmp, where another test's clean-up can delete them mid-query.
+  mkdir -p "$dir/tmp"
   nohup mariadbd --no-defaults --user=root --datadir="$dir/data" --socket="$sock" \
+    --tmpdir="$dir/tmp" \
     --pid-file="$pidf" "${net[@]}" --log-error="$dir/error.log" \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
     --max-allowed-packet=64M --skip-log-bin >/dev/null 2>&1 &
