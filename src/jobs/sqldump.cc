@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -370,9 +371,14 @@ Result<SqlTableStats> DumpSqlTable(SqlSnapshot& snap, std::string_view table,
     std::string pk = db::QuoteMariaDbIdentifier(t.pk[0]);
     DW_ASSIGN_OR_RETURN(
         auto mm, QueryAll(c0, fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}", pk, t.quoted)));
-    if (!mm.empty() && !mm[0][0].empty()) {
-      int64_t lo = std::strtoll(mm[0][0].c_str(), nullptr, 10);
-      int64_t hi = std::strtoll(mm[0][1].c_str(), nullptr, 10);
+    int64_t lo = 0, hi = 0;
+    // Keys outside int64 (BIGINT UNSIGNED above 2^63) or an empty table: one query.
+    auto parse = [](const std::string& s, int64_t* v) {
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+      return ec == std::errc() && p == s.data() + s.size();
+    };
+    if (!mm.empty() && parse(mm[0][0], &lo) && parse(mm[0][1], &hi) && hi >= lo &&
+        hi - lo < (int64_t{1} << 62)) {
       uint64_t n = std::max<uint64_t>(1, t.est_bytes / std::max<uint64_t>(options.range_bytes, 1));
       uint64_t span = static_cast<uint64_t>(hi - lo) + 1;
       n = std::min<uint64_t>(n, span);
