@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -370,9 +371,14 @@ Result<SqlTableStats> DumpSqlTable(SqlSnapshot& snap, std::string_view table,
     std::string pk = db::QuoteMariaDbIdentifier(t.pk[0]);
     DW_ASSIGN_OR_RETURN(
         auto mm, QueryAll(c0, fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}", pk, t.quoted)));
-    if (!mm.empty() && !mm[0][0].empty()) {
-      int64_t lo = std::strtoll(mm[0][0].c_str(), nullptr, 10);
-      int64_t hi = std::strtoll(mm[0][1].c_str(), nullptr, 10);
+    int64_t lo = 0, hi = 0;
+    // Keys outside int64 (BIGINT UNSIGNED above 2^63) or an empty table: one query.
+    auto parse = [](const std::string& s, int64_t* v) {
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+      return ec == std::errc() && p == s.data() + s.size();
+    };
+    if (!mm.empty() && parse(mm[0][0], &lo) && parse(mm[0][1], &hi) && hi >= lo &&
+        hi - lo < (int64_t{1} << 62)) {
       uint64_t n = std::max<uint64_t>(1, t.est_bytes / std::max<uint64_t>(options.range_bytes, 1));
       uint64_t span = static_cast<uint64_t>(hi - lo) + 1;
       n = std::min<uint64_t>(n, span);
@@ -408,16 +414,25 @@ Result<SqlTableStats> DumpSqlTable(SqlSnapshot& snap, std::string_view table,
     return stats;
   }
 
-  // Parallel ranges: workers format ranges; this thread writes them in order.
+  // Parallel ranges: workers format ranges in 1 MiB chunks; this thread writes
+  // them in range order. A range's worker waits while `cap` bytes of its
+  // chunks are unwritten, so memory stays bounded even for uneven keys.
   stats.bytes += text.size();
   DW_RETURN_IF_ERROR(out->Append(text));
   DW_RETURN_IF_ERROR(out->EndUnit(nullptr));
   const size_t nranges = ranges.size();
-  const size_t window = snap.size() + 1;  // formatted ranges waiting or in progress
+  const size_t window = snap.size() + 1;  // ranges claimed but not yet written
+  const uint64_t cap = std::max<uint64_t>(options.range_bytes, 1 << 20);
   Progress rprogress(t.name, nranges);
+  struct Piece {
+    std::deque<std::string> chunks;
+    uint64_t bytes = 0;  // in chunks
+    uint64_t rows = 0;
+    bool complete = false;
+  };
   std::mutex mu;
   std::condition_variable cv;
-  std::map<size_t, std::pair<std::string, uint64_t>> done;  // range -> (text, rows)
+  std::map<size_t, Piece> pieces;
   size_t written = 0;
   size_t next = 0;
   Status failure;
@@ -429,18 +444,31 @@ Result<SqlTableStats> DumpSqlTable(SqlSnapshot& snap, std::string_view table,
         cv.wait(lock, [&] { return !failure.ok() || next >= nranges || next < written + window; });
         if (!failure.ok() || next >= nranges) return;
         r = next++;
+        pieces[r];
       }
+      auto push = [&](std::string* buf) -> Status {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return !failure.ok() || pieces[r].bytes < cap; });
+        if (!failure.ok()) return Status::Aborted(t.name + ": another range failed");
+        pieces[r].bytes += buf->size();
+        pieces[r].chunks.push_back(std::move(*buf));
+        buf->clear();
+        cv.notify_all();
+        return Status::OK();
+      };
       std::string buf;
-      buf.reserve(options.range_bytes + options.range_bytes / 4);
       format::SqlInsertFormatter f(t.name, t.columns, options.net_buffer_length);
-      Status st =
-          FormatRows(*conn, RangeSql(t, ranges[r].first, ranges[r].second), &f, &buf, nullptr)
-              .WithContext(t.name);
+      Status st = FormatRows(*conn, RangeSql(t, ranges[r].first, ranges[r].second), &f, &buf, push)
+                      .WithContext(t.name);
       std::lock_guard lock(mu);
       if (!st.ok()) {
-        failure = Status::MoreInteresting(failure, st);
+        if (failure.ok()) failure = st;  // the first failure is the cause
       } else {
-        done[r] = {std::move(buf), f.rows()};
+        Piece& p = pieces[r];
+        p.bytes += buf.size();
+        p.chunks.push_back(std::move(buf));
+        p.rows = f.rows();
+        p.complete = true;
       }
       cv.notify_all();
     }
@@ -451,31 +479,44 @@ Result<SqlTableStats> DumpSqlTable(SqlSnapshot& snap, std::string_view table,
   }
   Status result;
   while (written < nranges) {
-    std::pair<std::string, uint64_t> piece;
+    std::string chunk;
+    bool range_done = false;
     {
       std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return !failure.ok() || done.count(written); });
+      cv.wait(lock, [&] {
+        if (!failure.ok()) return true;
+        auto it = pieces.find(written);
+        return it != pieces.end() && (!it->second.chunks.empty() || it->second.complete);
+      });
       if (!failure.ok()) {
         result = failure;
         break;
       }
-      piece = std::move(done[written]);
-      done.erase(written);
+      Piece& p = pieces[written];
+      if (!p.chunks.empty()) {
+        chunk = std::move(p.chunks.front());
+        p.chunks.pop_front();
+        p.bytes -= chunk.size();
+      } else {
+        stats.rows += p.rows;
+        pieces.erase(written);
+        range_done = true;
+      }
+      cv.notify_all();
     }
-    stats.rows += piece.second;
-    stats.bytes += piece.first.size();
-    Status st = out->Append(piece.first);
-    if (st.ok()) st = out->EndUnit(nullptr);
+    stats.bytes += chunk.size();
+    Status st = out->Append(chunk);
+    if (st.ok() && range_done) st = out->EndUnit(nullptr);
     std::lock_guard lock(mu);
-    ++written;
+    if (range_done) ++written;
     if (!st.ok()) {
-      failure = Status::MoreInteresting(failure, st);
+      if (failure.ok()) failure = st;  // the first failure is the cause
       result = failure;
       cv.notify_all();
       break;
     }
     cv.notify_all();
-    rprogress.Update(written, stats.rows, stats.bytes);
+    if (range_done) rprogress.Update(written, stats.rows, stats.bytes);
   }
   for (auto& th : threads) th.join();
   DW_RETURN_IF_ERROR(result);

@@ -12,7 +12,8 @@
 // as primary-key ranges by all the snapshot's connections in parallel; the
 // ranges are written to the Sink in key order, each ending a unit (one gzip
 // member per range when the Sink compresses). Memory: at most
-// (2 * connections + 1) ranges of about `range_bytes` text each are held.
+// (connections + 1) ranges are in flight, each holding at most `range_bytes`
+// + 1 MiB of text (a worker pauses while its range has that much unwritten).
 // Failure: any error (a lost connection included) fails the table; nothing is
 // retried on a new connection, since that could not join the snapshot. The
 // caller publishes the output only when this returned OK.

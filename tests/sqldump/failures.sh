@@ -27,6 +27,13 @@ expect_fail "--output bz:x: expected gzip:PATH" --db "$(dburl f)" --output bz:x
   --output "file:$WORK/u.sql" 2>"$WORK/err" || fail "SELECT-only user could not dump"
 grep -q "reading with one connection" "$WORK/err" || fail "no fallback warning"
 
+# --config/--wiki: the database from the dumps config; output to stdout.
+printf '[database]\nuser = root\nsocket = %s\n' "$SOCK" >"$WORK/dumps.conf"
+"$DW_BINARY" sqldump -q --config "$WORK/dumps.conf" --wiki f --table a >"$WORK/a.sql" ||
+  fail "--config/--wiki dump failed"
+grep -aq '^(1000,' "$WORK/a.sql" || fail "--config/--wiki: rows missing from stdout"
+expect_fail "give --db URL, or --config FILE with --wiki WIKI" --table a
+
 # The connection dies while the dump waits for table b: the job fails naming
 # the table, and neither the output nor a temporary file is left.
 sql f -e "LOCK TABLES b WRITE; DO SLEEP(60)" >/dev/null 2>&1 &
