@@ -45,7 +45,7 @@ run() {
   secs=$(echo "$t1 - $t0" | bc -l)
   mbs=$(echo "$BYTES / $secs / 1000000" | bc -l)
   printf '%-44s %7.1f s %8.1f MB/s\n' "$name" "$secs" "$mbs" >&2
-  RESULTS+=("$name|$secs|$mbs")
+  RESULTS+=("$name;$secs;$mbs")
 }
 # A receiver pipeline in host 2 started in the background, then the sender in host 1.
 nc_pipe() {  # nc_pipe "SENDER PIPE" "RECEIVER PIPE"
@@ -66,10 +66,12 @@ transferpy() {
 }
 RSYNC_SSH="ssh -o IdentityFile=$T/ssh/id -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o LogLevel=ERROR"
 
+# BENCH_ONLY=dumpworks: skip the other tools (to re-measure after a change).
 bench_all() {
   run "dumpworks (defaults: zstd+aes-gcm+checksum)" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
   run "dumpworks --no-compress (aes-gcm, digests)" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
   run "dumpworks --no-compress --no-encrypt" dw_transfer --no-compress --no-encrypt --no-checksum "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
+  [[ ${BENCH_ONLY:-} == dumpworks ]] && return
   run "tar|nc" nc_pipe "cd $T/data && tar cf - db" "tar xf - -C $T/t2"
   run "tar|pigz|nc" nc_pipe "cd $T/data && tar cf - db | pigz -c" "pigz -c -d | tar xf - -C $T/t2"
   run "tar|zstd -T0|nc" nc_pipe "cd $T/data && tar cf - db | zstd -q -T0 -1" "zstd -q -d | tar xf - -C $T/t2"
@@ -85,15 +87,15 @@ run "limited: dumpworks, 1 target" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
 run "limited: dumpworks, 3 targets" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
 run "limited: dumpworks --no-compress, 1 target" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
 run "limited: dumpworks --no-compress, 3 targets" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
-run "limited: tar|nc" nc_pipe "cd $T/data && tar cf - db" "tar xf - -C $T/t2"
-run "limited: transferpy" transferpy
+[[ ${BENCH_ONLY:-} == dumpworks ]] || run "limited: tar|nc" nc_pipe "cd $T/data && tar cf - db" "tar xf - -C $T/t2"
+[[ ${BENCH_ONLY:-} == dumpworks ]] || run "limited: transferpy" transferpy
 
 tp=
-for r in "${RESULTS[@]}"; do [[ $r == transferpy* ]] && tp=$(echo "$r" | cut -d'|' -f2); done
+for r in "${RESULTS[@]}"; do [[ $r == "transferpy ("* ]] && tp=$(echo "$r" | cut -d';' -f2); done
 echo
 echo "dataset $BYTES bytes ($MIB MiB requested), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-44s %9s %10s %14s\n' tool seconds MB/s "x transferpy"
 for r in "${RESULTS[@]}"; do
-  IFS='|' read -r n s m <<<"$r"
-  printf '%-44s %9.1f %10.1f %14.1f\n' "$n" "$s" "$m" "$(echo "$tp / $s" | bc -l)"
+  IFS=';' read -r n s m <<<"$r"
+  printf '%-44s %9.1f %10.1f %14s\n' "$n" "$s" "$m" "$([[ -n $tp ]] && printf %.1f "$(echo "$tp / $s" | bc -l)" || echo -)"
 done

@@ -21,7 +21,7 @@ TEST_PKGS=(
   # mysqldump / mydumper baselines
   mydumper
   # transfer: hosts as network namespaces, ssh, firewalls, baselines
-  iproute2 openssh-server openssh-client nftables iptables rsync netcat-openbsd iperf3
+  iproute2 openssh-server openssh-client nftables iptables rsync netcat-openbsd iperf3 openssl bc
   procps psmisc
   # index.html in a real browser
   chromium
