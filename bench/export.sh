@@ -34,27 +34,29 @@ fi
 REVS=$(sqlite3 "$T/aawiki.sqlite" 'SELECT COUNT(*) FROM revision')
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "database: $REVS revisions, $(du -m "$T/aawiki.sqlite" | cut -f1) MB"
-printf '%-34s %8s %10s %8s %9s\n' run wall_s rev/s MB/s rss_MB
+printf '%-34s %8s %8s %10s %8s %9s\n' run wall_s cpu_s rev/s MB/s rss_MB
 
 # measure NAME OUTFILE CMD...: best wall time of RUNS runs; sets $BEST, $RSS.
 measure() {
   local name=$1 out=$2; shift 2
-  BEST="" RSS=0
+  BEST="" RSS=0 CPU=""
   for ((i = 0; i < RUNS; i++)); do
-    /usr/bin/time -f '%e %M' -o "$T/time" "$@" >/dev/null 2>"$T/err" || { cat "$T/err" >&2; return 1; }
-    read -r wall rss <"$T/time"
+    /usr/bin/time -f '%e %M %U %S' -o "$T/time" "$@" >/dev/null 2>"$T/err" || { cat "$T/err" >&2; return 1; }
+    read -r wall rss usr sys <"$T/time"
+    local cpu; cpu=$(echo "$usr + $sys" | bc)
     if [[ -z $BEST ]] || (( $(echo "$wall < $BEST" | bc) )); then BEST=$wall; fi
+    if [[ -z $CPU ]] || (( $(echo "$cpu < $CPU" | bc) )); then CPU=$cpu; fi
     (( rss > RSS )) && RSS=$rss
   done
   local bytes=0
   [[ -f $out ]] && bytes=$(stat -c %s "$out")
-  printf '%-34s %8.2f %10.0f %8.1f %9.0f\n' "$name" "$BEST" "$(echo "$REVS / $BEST" | bc -l)" \
+  printf '%-34s %8.2f %8.2f %10.0f %8.1f %9.0f\n' "$name" "$BEST" "$CPU" "$(echo "$REVS / $BEST" | bc -l)" \
     "$(echo "$bytes / 1000000 / $BEST" | bc -l)" "$(echo "$RSS / 1024" | bc -l)"
 }
 
 X=("$BIN" export -q --db "sqlite:$T/aawiki.sqlite" --siteinfo "$SI" --overwrite)
 measure "dumpworks export --full" "$T/dw-full.xml" "${X[@]}" --full --output "file:$T/dw-full.xml"
-DW_FULL=$BEST
+DW_FULL=$BEST DW_FULL_CPU=$CPU
 measure "dumpworks export --full --stub" "$T/dw-stub.xml" "${X[@]}" --full --stub --output "file:$T/dw-stub.xml"
 DW_STUB=$BEST
 measure "dumpworks export --current" "$T/dw-cur.xml" "${X[@]}" --current --output "file:$T/dw-cur.xml"
@@ -65,8 +67,8 @@ SQL="SELECT count(*), sum(length(CAST(old_text AS BLOB))), sum(length(comment_te
   JOIN slots ON slot_revision_id=rev_id JOIN content ON content_id=slot_content_id
   LEFT JOIN text ON old_id = CAST(substr(content_address, 4) AS INTEGER)"
 measure "bare sqlite3 read of the rows" /nonexistent sqlite3 "$T/aawiki.sqlite" "$SQL"
-BARE=$BEST
-echo "dumpworks --full vs bare SQLite read: $(printf '%.2f' "$(echo "$DW_FULL / $BARE" | bc -l)")x the time"
+BARE=$BEST BARE_CPU=$CPU
+echo "dumpworks --full vs bare SQLite read: $(printf '%.2f' "$(echo "$DW_FULL / $BARE" | bc -l)")x the wall time, $(printf '%.2f' "$(echo "$DW_FULL_CPU / $BARE_CPU" | bc -l)")x the CPU time"
 
 if [[ $MW == 1 && -f /usr/share/mediawiki/maintenance/dumpBackup.php ]]; then
   cat >"$T/LocalSettings.php" <<PHP
@@ -84,11 +86,11 @@ PHP
   RUNS_SAVED=$RUNS; RUNS=1
   P=(php /usr/share/mediawiki/maintenance/dumpBackup.php --conf "$T/LocalSettings.php" --quiet)
   measure "dumpBackup.php --full" "$T/mw-full.xml" "${P[@]}" --full --output "file:$T/mw-full.xml"
-  MW_FULL=$BEST
+  MW_FULL=$BEST MW_FULL_CPU=$CPU
   measure "dumpBackup.php --full --stub" "$T/mw-stub.xml" "${P[@]}" --full --stub --output "file:$T/mw-stub.xml"
   MW_STUB=$BEST
   RUNS=$RUNS_SAVED
   cmp -s "$T/mw-full.xml" "$T/dw-full.xml" && echo "outputs --full: identical" || echo "outputs --full: DIFFER"
   cmp -s "$T/mw-stub.xml" "$T/dw-stub.xml" && echo "outputs --stub: identical" || echo "outputs --stub: DIFFER"
-  echo "speed-up --full: $(printf '%.1f' "$(echo "$MW_FULL / $DW_FULL" | bc -l)")x  --stub: $(printf '%.1f' "$(echo "$MW_STUB / $DW_STUB" | bc -l)")x"
+  echo "speed-up --full: $(printf '%.1f' "$(echo "$MW_FULL / $DW_FULL" | bc -l)")x wall, $(printf '%.1f' "$(echo "$MW_FULL_CPU / $DW_FULL_CPU" | bc -l)")x CPU;  --stub: $(printf '%.1f' "$(echo "$MW_STUB / $DW_STUB" | bc -l)")x"
 fi
