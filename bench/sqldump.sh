@@ -15,6 +15,7 @@ bin=${DW_BINARY:-$here/build/dumpworks}
 harness=$here/tests/harness/mariadb.sh
 work=$(mktemp -d /tmp/dw-bench-sqldump.XXXXXX)
 trap '"$harness" stop "$work/srv" || true; rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM HUP PIPE
 "$harness" start "$work/srv"
 sock=$work/srv/mysqld.sock
 sql() { "$harness" client "$work/srv" "$@"; }

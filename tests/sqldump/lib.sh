@@ -12,6 +12,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM HUP PIPE  # so that EXIT runs cleanup on signals too
 "$HARNESS" start "$SRV"
 
 sql() { "$HARNESS" client "$SRV" --default-character-set=utf8mb4 "$@"; }
