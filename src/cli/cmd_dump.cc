@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "config/config.h"
 #include "db/database.h"
+#include "jobs/sqldump.h"
 #include "mw/siteinfo.h"
 #include "run/runner.h"
 #include "run/wiki_db.h"
@@ -130,6 +131,13 @@ int RunDump(int argc, char** argv) {
     if (!probe.ok()) {
       PrintError("dump", probe.status().message());
       return kExitFailure;
+    }
+    // One table job per Wikimedia table that exists in this wiki's database
+    // (MariaDB only until the SQL dumper reads SQLite).
+    for (std::string_view t : jobs::DefaultSqlDumpTables()) {
+      if (spec->backend != db::Backend::kMariaDB) break;
+      auto exists = (*probe)->TableExists(t);
+      if (exists.ok() && *exists) settings->tables.emplace_back(t);
     }
     factory = run::DbWikiFactory(*spec, site);
   }

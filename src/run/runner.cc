@@ -1118,8 +1118,19 @@ Status Runner::RunJob(const JobSpec& job) {
       return Run7z(job);
     case JobKind::kRecombine:
       return RunRecombine(job);
-    case JobKind::kTable:
-      return Status::NotSupported(job.name + ": table dumps are not wired into dump runs yet");
+    case JobKind::kTable: {
+      std::string name = Dn(job.table, 0, "sql", "gz");
+      if (env_->FileExists(PublicPath(name))) return Status::OK();
+      DW_ASSIGN_OR_RETURN(auto wiki, factory_());
+      stream::OutputOptions oo;
+      oo.digests = stream::kMd5 | stream::kSha1;
+      oo.overwrite = true;
+      DW_ASSIGN_OR_RETURN(auto out, stream::OpenOutput(env_, PublicPath(name), oo));
+      Status s = wiki->DumpTable(job.table, out->sink());
+      if (s.ok()) s = CheckAndPublish(out.get(), {name, OutSpec::Content::kText}, nullptr);
+      if (!s.ok()) out->Abandon();
+      return s;
+    }
     default:
       return RunExportItems(job, ItemsFor(job));
   }

@@ -288,6 +288,22 @@ TEST_F(RunnerTest, DiskFullFailsTheJobLeavesNothingPartialAndRerunSucceeds) {
       Env::Default()->FileExists(RunDir() + "/fakewiki-20261201-pages-meta-history.xml.bz2"));
 }
 
+TEST_F(RunnerTest, TableJobsComeFirstAndPublishSqlGz) {
+  settings_.tables = {"site_stats", "page"};
+  wiki_.tables = {"site_stats"};  // "page" is missing: that job fails, the rest go on
+  settings_.skipjobs = {"metahistory7zdump"};
+  DumpResult r = Run();
+  ASSERT_FALSE(r.done.empty());
+  EXPECT_EQ(r.done[0], "sitestatstable");
+  EXPECT_EQ(r.failed, std::vector<std::string>{"pagetable"});
+  std::string sql = Decompress(RunDir() + "/fakewiki-20261201-site_stats.sql.gz");
+  EXPECT_NE(sql.find("CREATE TABLE `site_stats`"), std::string::npos);
+  EXPECT_FALSE(Env::Default()->FileExists(RunDir() + "/fakewiki-20261201-page.sql.gz"));
+  std::string info = *ReadFileToString(Env::Default(), RunDir() + "/dumpruninfo.txt");
+  EXPECT_TRUE(info.ends_with("name:sitestatstable; status:done; updated:" +
+                             info.substr(info.rfind("updated:") + 8)));
+}
+
 TEST_F(RunnerTest, SecondWorkerIsRefusedWithTheLockOwner) {
   std::string lock_path = settings_.private_dir + "/fakewiki/lock_20261201";
   auto lock = RunLock::Acquire(Env::Default(), lock_path, {});

@@ -16,6 +16,7 @@
 
 #include "base/result.h"
 #include "jobs/export.h"
+#include "stream/sink.h"
 
 namespace dw::run {
 
@@ -37,6 +38,9 @@ class WikiData {
   // The api.php siteinfo answer (siprop=general|namespaces|namespacealiases|magicwords)
   // in formatversion 1 or 2.
   virtual Result<std::string> SiteInfoJson(int formatversion) = 0;
+  // Writes one table as a mysqldump-style SQL file (header, table, footer) to
+  // `out` (see jobs/sqldump.h). NotSupported when the wiki has no SQL tables.
+  virtual Status DumpTable(std::string_view table, Sink* out) = 0;
   // Runs one export (see jobs/export.h).
   virtual Status Export(const jobs::ExportOptions& options,
                         std::vector<jobs::ExportOutput>& outputs, jobs::ExportObserver* observer,

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jobs/sqldump.h"
+
 namespace dw::run {
 namespace {
 
@@ -144,6 +146,12 @@ class DbWiki final : public WikiData {
   Status Export(const jobs::ExportOptions& options, std::vector<jobs::ExportOutput>& outputs,
                 jobs::ExportObserver* observer, jobs::ExportStats* stats) override {
     return jobs::Export(*conn_, site_, options, outputs, observer, stats);
+  }
+
+  Status DumpTable(std::string_view table, Sink* out) override {
+    DW_ASSIGN_OR_RETURN(auto snap, jobs::SqlSnapshot::Open(conn_->spec(), 1));
+    auto st = jobs::DumpSqlTableFile(*snap, table, jobs::SqlDumpOptions{}, out);
+    return st.ok() ? Status::OK() : st.status();
   }
 
  private:

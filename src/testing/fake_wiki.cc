@@ -89,6 +89,14 @@ class FakeWiki final : public run::WikiData {
         R"({"batchcomplete":"","query":{"general":{"sitename":"Fake","dbname":"fakewiki"},"namespaces":{"0":{"id":0,"case":"first-letter","*":"","content":""}}}})");
   }
 
+  Status DumpTable(std::string_view table, Sink* out) override {
+    if (std::find(o_.tables.begin(), o_.tables.end(), table) == o_.tables.end())
+      return Status::NotFound(fmt::format("fake wiki: no table {}", table));
+    return out->Append(fmt::format(
+        "-- fake dump of {0}\nCREATE TABLE `{0}` (id int);\nINSERT INTO `{0}` VALUES (1),(2);\n",
+        table));
+  }
+
   Status Export(const jobs::ExportOptions& eo, std::vector<jobs::ExportOutput>& outputs,
                 jobs::ExportObserver* observer, jobs::ExportStats* stats) override {
     std::vector<std::unique_ptr<Out>> outs;

@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "run/wiki.h"
 
@@ -21,7 +23,8 @@ struct FakeWikiOptions {
   int64_t pages = 100;
   int64_t revs_per_page = 3;
   int64_t log_items = 20;
-  int64_t fail_at_page = 0;  // 0: never
+  int64_t fail_at_page = 0;         // 0: never
+  std::vector<std::string> tables;  // tables DumpTable() can write (tiny SQL)
 };
 
 std::unique_ptr<run::WikiData> NewFakeWiki(const FakeWikiOptions& options);
