@@ -756,7 +756,12 @@ Status Runner::RunExportItems(const JobSpec& job, const std::vector<Item>& all) 
   std::vector<const Item*> todo;
   for (const Item& it : all) {
     bool have_all = true;
-    for (const OutSpec& o : it.outs) have_all = have_all && env_->FileExists(PublicPath(o.name));
+    // Done means published AND recorded (the record holds the unit offsets a
+    // recombine needs; a crash between the rename and the record redoes the
+    // item, which writes the same bytes again).
+    for (const OutSpec& o : it.outs)
+      have_all =
+          have_all && env_->FileExists(PublicPath(o.name)) && env_->FileExists(RecordPath(o.name));
     if (!have_all) todo.push_back(&it);
   }
   if (todo.size() < all.size())
