@@ -1,15 +1,12 @@
 #include "jobs/sqldump.h"
 
 #include <fmt/format.h>
-#include <libdeflate.h>
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -201,85 +198,7 @@ class Progress {
   Clock::time_point last_ = Clock::now();
 };
 
-class ParallelGzipSink final : public Sink {
- public:
-  ParallelGzipSink(Sink* next, int threads, int level, size_t block)
-      : next_(next), threads_(std::max(threads, 1)), level_(level), block_(block) {}
-  ~ParallelGzipSink() override {
-    for (auto& f : pending_) f.wait();
-  }
-  Status Append(std::string_view data) override {
-    DW_RETURN_IF_ERROR(status_);
-    bytes_in_ += data.size();
-    while (!data.empty()) {
-      size_t n = std::min(data.size(), block_ - buf_.size());
-      buf_.append(data.substr(0, n));
-      data.remove_prefix(n);
-      if (buf_.size() >= block_) DW_RETURN_IF_ERROR(Cut());
-    }
-    return Status::OK();
-  }
-  Status EndUnit(OffsetCallback cb) override {
-    DW_RETURN_IF_ERROR(Cut());
-    if (!cb) return Status::OK();
-    DW_RETURN_IF_ERROR(Drain(0));
-    return Fail(next_->EndUnit(std::move(cb)));
-  }
-  Status Close() override {
-    if (closed_) return status_;
-    closed_ = true;
-    DW_RETURN_IF_ERROR(Cut());
-    return Drain(0);
-  }
-  uint64_t BytesIn() const override { return bytes_in_; }
-
- private:
-  static std::string Compress(std::string in, int level) {
-    libdeflate_compressor* c = libdeflate_alloc_compressor(level);
-    std::string out(libdeflate_gzip_compress_bound(c, in.size()), '\0');
-    size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), out.data(), out.size());
-    libdeflate_free_compressor(c);
-    out.resize(n);
-    return out;
-  }
-  Status Fail(Status st) {
-    if (!st.ok() && status_.ok()) status_ = st;
-    return st;
-  }
-  Status Cut() {
-    DW_RETURN_IF_ERROR(status_);
-    if (buf_.empty()) return Status::OK();
-    std::string block;
-    block.swap(buf_);
-    buf_.reserve(block_);
-    pending_.push_back(std::async(std::launch::async, Compress, std::move(block), level_));
-    return Drain(static_cast<size_t>(threads_));
-  }
-  Status Drain(size_t keep) {
-    while (pending_.size() > keep) {
-      std::string z = pending_.front().get();
-      pending_.pop_front();
-      DW_RETURN_IF_ERROR(Fail(next_->Append(z)));
-      DW_RETURN_IF_ERROR(Fail(next_->EndUnit(nullptr)));
-    }
-    return Status::OK();
-  }
-
-  Sink* next_;
-  int threads_, level_;
-  size_t block_;
-  std::string buf_;
-  std::deque<std::future<std::string>> pending_;
-  uint64_t bytes_in_ = 0;
-  bool closed_ = false;
-  Status status_;
-};
-
 }  // namespace
-
-std::unique_ptr<Sink> NewParallelGzipSink(Sink* next, int threads, int level, size_t block_bytes) {
-  return std::make_unique<ParallelGzipSink>(next, threads, level, block_bytes);
-}
 
 std::span<const std::string_view> DefaultSqlDumpTables() { return kDefaultTables; }
 

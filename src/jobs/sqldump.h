@@ -11,7 +11,8 @@
 // Speed: a large table whose primary key starts with an integer column is read
 // as primary-key ranges by all the snapshot's connections in parallel; the
 // ranges are written to the Sink in key order, each ending a unit (one gzip
-// member per range when the Sink compresses). Memory: at most
+// member per range when the Sink is a stream/compress.h compressor, as
+// stream::OpenOutput("gzip:PATH") builds). Memory: at most
 // (connections + 1) ranges are in flight, each holding at most `range_bytes`
 // + 1 MiB of text (a worker pauses while its range has that much unwritten).
 // Failure: any error (a lost connection included) fails the table; nothing is
@@ -87,14 +88,5 @@ Status WriteSqlDumpFooter(Sink* out);
 // Header + DumpSqlTable + footer: one `<wiki>-<date>-<table>.sql.gz`. Does not Close() out.
 Result<SqlTableStats> DumpSqlTableFile(SqlSnapshot& snap, std::string_view table,
                                        const SqlDumpOptions& options, Sink* out);
-
-// A gzip compressor Sink that compresses blocks of `block_bytes` (and every
-// unit) as separate gzip members with libdeflate on up to `threads` threads,
-// writing them to `next` in order. The output is a valid multi-member gzip
-// file (zcat, gzip -d, Python's gzip read it whole). stream's GzipSink is
-// single-threaded zlib; this one keeps a table dump from waiting on gzip.
-// Close() flushes everything into `next` but does not close it (not owned).
-std::unique_ptr<Sink> NewParallelGzipSink(Sink* next, int threads, int level = 6,
-                                          size_t block_bytes = 4 << 20);
 
 }  // namespace dw::jobs

@@ -35,6 +35,21 @@ grep -q "skipped table nosuch_table: it does not exist" "$WORK/log" || fail "mis
 grep -Eq "sqldump: pagelinks: [23][0-9]{4} rows, .*\(([2-9]|[1-9][0-9]+) ranges\)" "$WORK/log" ||
   fail "pagelinks was not split into ranges"
 [[ -z $(ls "$WORK" | grep -e tmp -e inprog) ]] || fail "temporary file left behind"
+# Every range ends a unit: each pagelinks range starts a gzip member of its own.
+ranges=$(sed -nE 's/.*sqldump: pagelinks: .*\(([0-9]+) ranges\).*/\1/p' "$WORK/log")
+starts=$(python3 - "$WORK/ours.sql.gz" <<'PY'
+import sys, zlib
+data, n = open(sys.argv[1], "rb").read(), 0
+while data:
+    d = zlib.decompressobj(31)
+    text = d.decompress(data)
+    assert d.eof, "truncated gzip member"
+    n += text.startswith(b"INSERT INTO `pagelinks` VALUES")
+    data = d.unused_data
+print(n)
+PY
+) || fail "could not read the gzip members"
+[[ -n $ranges && $starts -ge $ranges ]] || fail "$ranges pagelinks ranges but only $starts gzip members start one"
 
 sql -e "CREATE DATABASE ours; CREATE DATABASE theirs"
 zcat "$WORK/ours.sql.gz" | sql ours || fail "stock mariadb client could not load our dump"
