@@ -1,5 +1,4 @@
 // dumpworks export: the dumpBackup.php of dumpworks (see docs/export.md).
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -22,37 +21,6 @@
 
 namespace dw::cli {
 namespace {
-
-// A device or a pipe named as an output (/dev/null, /dev/stdout, a FIFO): written
-// directly. Never through a temporary name and a rename, which would replace the
-// device node with a regular file.
-class DeviceSink final : public Sink {
- public:
-  static Result<std::unique_ptr<DeviceSink>> Open(Env* env, const std::string& path) {
-    DW_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path, OpenMode::kTruncate));
-    return std::unique_ptr<DeviceSink>(new DeviceSink(std::move(file)));
-  }
-  Status Append(std::string_view data) override {
-    bytes_ += data.size();
-    return file_->Append(data);
-  }
-  Status EndUnit(OffsetCallback cb) override {
-    if (cb) cb(bytes_);
-    return Status::OK();
-  }
-  Status Close() override { return file_->Close(); }
-  uint64_t BytesIn() const override { return bytes_; }
-
- private:
-  explicit DeviceSink(std::unique_ptr<WritableFile> f) : file_(std::move(f)) {}
-  std::unique_ptr<WritableFile> file_;
-  uint64_t bytes_ = 0;
-};
-
-bool IsDevice(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
-}
 
 class StdoutSink final : public Sink {
  public:
@@ -298,9 +266,9 @@ int RunExport(int argc, char** argv) {
     return kExitFailure;
   }
 
-  // Outputs: written under temporary names, published only after a complete export.
+  // Outputs: written under temporary names, published only after a complete export
+  // (devices and pipes such as /dev/null are written in place, see stream/output.h).
   std::vector<std::unique_ptr<stream::Output>> files;
-  std::vector<std::unique_ptr<DeviceSink>> devices;
   std::vector<jobs::ExportOutput> outputs(specs->size());
   auto abandon = [&]() {
     for (auto& f : files) f->Abandon();
@@ -310,17 +278,6 @@ int RunExport(int argc, char** argv) {
   for (size_t i = 0; i < specs->size(); ++i) {
     const OutputSpec& o = (*specs)[i];
     outputs[i].filters = o.filters;
-    if (o.path != "-" && IsDevice(o.path) && (o.spec == o.path || o.spec.starts_with("file:"))) {
-      auto d = DeviceSink::Open(env, o.path);
-      if (!d.ok()) {
-        abandon();
-        PrintError("export", d.status().message());
-        return kExitFailure;
-      }
-      outputs[i].sink = d->get();
-      devices.push_back(std::move(*d));
-      continue;
-    }
     auto f = stream::OpenOutput(env, o.spec, oopt);
     if (!f.ok()) {
       abandon();
@@ -339,14 +296,6 @@ int RunExport(int argc, char** argv) {
     abandon();
     PrintError("export", st.message());
     return kExitFailure;
-  }
-  for (auto& d : devices) {
-    Status dst = d->Close();
-    if (!dst.ok()) {
-      abandon();
-      PrintError("export", dst.message());
-      return kExitFailure;
-    }
   }
   for (auto& f : files) {
     Status pst = f->Publish();

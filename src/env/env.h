@@ -53,6 +53,14 @@ enum class OpenMode {
   kAppend,           // create or append
 };
 
+// What a path names, following symbolic links.
+enum class FileType {
+  kMissing,    // nothing there (or a dangling link, or stat failed)
+  kRegular,    // a regular file
+  kDirectory,  // a directory
+  kOther,      // a device, FIFO or socket: written in place, never renamed over
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -67,6 +75,8 @@ class Env {
                                                                 OpenMode mode) = 0;
 
   virtual bool FileExists(const std::string& path) = 0;
+  // The type of what path names (stat, so links are followed).
+  virtual FileType GetFileType(const std::string& path) = 0;
   virtual Result<uint64_t> GetFileSize(const std::string& path) = 0;
   // Modification time in seconds since the epoch.
   virtual Result<int64_t> GetFileMTime(const std::string& path) = 0;
@@ -111,6 +121,7 @@ class EnvWrapper : public Env {
     return target_->NewWritableFile(p, m);
   }
   bool FileExists(const std::string& p) override { return target_->FileExists(p); }
+  FileType GetFileType(const std::string& p) override { return target_->GetFileType(p); }
   Result<uint64_t> GetFileSize(const std::string& p) override { return target_->GetFileSize(p); }
   Result<int64_t> GetFileMTime(const std::string& p) override { return target_->GetFileMTime(p); }
   Result<std::vector<std::string>> GetChildren(const std::string& d) override {

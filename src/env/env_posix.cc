@@ -163,6 +163,13 @@ class PosixEnv final : public Env {
     struct stat st;
     return ::lstat(path.c_str(), &st) == 0;
   }
+  FileType GetFileType(const std::string& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return FileType::kMissing;
+    if (S_ISREG(st.st_mode)) return FileType::kRegular;
+    if (S_ISDIR(st.st_mode)) return FileType::kDirectory;
+    return FileType::kOther;
+  }
   Result<uint64_t> GetFileSize(const std::string& path) override {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) return Status::FromErrno("stat " + path, errno);

@@ -7,16 +7,32 @@ namespace dw::stream {
 
 Result<std::unique_ptr<OutputFile>> OutputFile::Create(Env* env, const std::string& final_path) {
   if (final_path.empty()) return Status::InvalidArgument("output path is empty");
+  if (WritesInPlace(env, final_path)) {
+    // O_APPEND: a no-op for devices and pipes, and where /dev/stdout leads to a
+    // regular file it keeps what the shell's >> asked for.
+    DW_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(final_path, OpenMode::kAppend));
+    return std::unique_ptr<OutputFile>(new OutputFile(env, final_path, std::move(file), true));
+  }
   std::string tmp = final_path + kInprogSuffix;
   DW_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(tmp, OpenMode::kTruncate));
-  return std::unique_ptr<OutputFile>(new OutputFile(env, final_path, std::move(file)));
+  return std::unique_ptr<OutputFile>(new OutputFile(env, final_path, std::move(file), false));
+}
+
+bool OutputFile::WritesInPlace(Env* env, const std::string& path) {
+  FileType t = env->GetFileType(path);
+  if (t == FileType::kOther) return true;
+  // /dev/stdout, /dev/fd/N, /proc/self/fd/N lead to whatever the descriptor is,
+  // a regular file too; renaming over them would replace the link itself.
+  if (t != FileType::kRegular) return false;
+  return path == "/dev/stdout" || path == "/dev/stderr" || path.starts_with("/dev/fd/") ||
+         (path.starts_with("/proc/") && path.find("/fd/") != std::string::npos);
 }
 
 OutputFile::~OutputFile() { Abandon(); }
 
 Status OutputFile::Append(std::string_view data) {
   if (!status_.ok()) return status_;
-  if (closed_) return status_ = Status::IOError("write " + temp_path() + ": file is closed");
+  if (closed_) return status_ = Status::IOError("write " + write_path() + ": file is closed");
   status_ = file_->Append(data);
   if (status_.ok()) bytes_ += data.size();
   return status_;
@@ -31,7 +47,8 @@ Status OutputFile::EndUnit(OffsetCallback on_next_offset) {
 Status OutputFile::Close() {
   if (closed_) return status_;
   closed_ = true;
-  if (status_.ok()) status_ = file_->Sync();
+  // Devices and pipes cannot be fsynced (EINVAL): flush them only.
+  if (status_.ok()) status_ = in_place_ ? file_->Flush() : file_->Sync();
   Status s = file_->Close();
   if (status_.ok()) status_ = s;
   return status_;
@@ -40,8 +57,12 @@ Status OutputFile::Close() {
 Status OutputFile::Publish(bool overwrite) {
   if (done_) return Status::InvalidArgument("publish " + final_path_ + ": already done");
   Status s = Close();
+  if (in_place_) {
+    done_ = true;
+    return s;
+  }
   if (s.ok()) {
-    s = env_->RenameFile(temp_path(), final_path_, overwrite);
+    s = env_->RenameFile(write_path(), final_path_, overwrite);
     if (s.IsAlreadyExists())
       s = Status::AlreadyExists(final_path_ + " already exists (not overwriting it)");
   }
@@ -58,8 +79,9 @@ void OutputFile::Abandon() {
   done_ = true;
   (void)file_->Close();
   closed_ = true;
-  if (env_->FileExists(temp_path())) {
-    Status s = env_->RemoveFile(temp_path());
+  if (in_place_) return;  // never remove a device or pipe
+  if (env_->FileExists(write_path())) {
+    Status s = env_->RemoveFile(write_path());
     if (!s.ok()) LogWarn("{}", s.ToString());
   }
 }
@@ -148,7 +170,7 @@ Result<std::unique_ptr<Output>> OpenOutput(Env* env, std::string_view spec,
     out->stdout_ = std::make_unique<StdoutSink>();
     out->last_ = out->stdout_.get();
   } else {
-    if (!opts.overwrite && env->FileExists(path))
+    if (!opts.overwrite && !OutputFile::WritesInPlace(env, path) && env->FileExists(path))
       return Status::AlreadyExists(path + " already exists (not overwriting it)");
     DW_ASSIGN_OR_RETURN(out->file_, OutputFile::Create(env, path));
     out->last_ = out->file_.get();

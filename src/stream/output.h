@@ -6,6 +6,15 @@
 // naming it (and the temporary file is removed). Abandon(), or destroying the
 // object without Publish(), removes the temporary file.
 //
+// Devices and pipes are written in place: when `<final>` exists and is neither a
+// regular file nor a directory (/dev/null, a FIFO, a terminal; links followed),
+// or is a descriptor link that leads to a regular file (/dev/stdout, /dev/fd/N,
+// /proc/self/fd/N: stdout redirected to a file), OutputFile opens `<final>`
+// itself (O_APPEND, no temporary file). Publish() then only flushes and closes,
+// Abandon() only closes (bytes already written to a pipe cannot be taken back),
+// and no overwrite is needed. A rename there would replace the device node (or
+// the link) with a regular file.
+//
 // OpenOutput() builds a whole chain from a spec:
 //   file:PATH  gzip:PATH  bzip2:PATH  zstd:PATH   explicit compression
 //   PATH                                          compression from .gz/.bz2/.zst
@@ -36,30 +45,42 @@ inline constexpr const char* kInprogSuffix = ".inprog";
 
 class OutputFile final : public Sink {
  public:
-  // Creates (or truncates) `<final_path>.inprog`.
+  // Creates (or truncates) `<final_path>.inprog`, or opens `<final_path>` if
+  // WritesInPlace(). Opening a FIFO blocks until it has a reader.
   static Result<std::unique_ptr<OutputFile>> Create(Env* env, const std::string& final_path);
+  // True if `path` is a device or pipe written in place (see above).
+  static bool WritesInPlace(Env* env, const std::string& path);
   ~OutputFile() override;
 
   Status Append(std::string_view data) override;
   Status EndUnit(OffsetCallback on_next_offset) override;
-  // Flushes and syncs the data and closes the file; does not rename.
+  // Flushes and syncs the data (in place: flushes only) and closes the file;
+  // does not rename.
   Status Close() override;
   uint64_t BytesIn() const override { return bytes_; }
 
-  // Close() if needed, then rename to the final path (see above).
+  // Close() if needed, then rename to the final path (see above; in place:
+  // Close() only).
   Status Publish(bool overwrite);
-  // Removes the temporary file. Idempotent; a no-op after Publish().
+  // Removes the temporary file (in place: closes). Idempotent; a no-op after
+  // Publish().
   void Abandon();
 
   const std::string& final_path() const { return final_path_; }
-  std::string temp_path() const { return final_path_ + kInprogSuffix; }
+  // The path being written: `<final>.inprog`, or `<final>` itself in place.
+  std::string write_path() const { return in_place_ ? final_path_ : final_path_ + kInprogSuffix; }
+  bool in_place() const { return in_place_; }
 
  private:
-  OutputFile(Env* env, std::string final_path, std::unique_ptr<WritableFile> file)
-      : env_(env), final_path_(std::move(final_path)), file_(std::move(file)) {}
+  OutputFile(Env* env, std::string final_path, std::unique_ptr<WritableFile> file, bool in_place)
+      : env_(env),
+        final_path_(std::move(final_path)),
+        file_(std::move(file)),
+        in_place_(in_place) {}
   Env* env_;
   std::string final_path_;
   std::unique_ptr<WritableFile> file_;
+  bool in_place_;
   uint64_t bytes_ = 0;
   bool closed_ = false;
   bool done_ = false;  // published or abandoned
@@ -68,7 +89,7 @@ class OutputFile final : public Sink {
 
 struct OutputOptions {
   CompressOptions compress;  // level and threads
-  bool overwrite = false;    // Publish() may replace an existing file
+  bool overwrite = false;    // Publish() may replace an existing file (not needed for devices)
   unsigned digests = 0;      // HashKind mask computed over the final bytes
 };
 

@@ -1,6 +1,13 @@
 #include "stream/output.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <thread>
 
 #include "stream/test_util.h"
 #include "testing/fault_env.h"
@@ -208,6 +215,194 @@ TEST(OpenOutput, UnitOffsetsMatchTheFile) {
     EXPECT_EQ(*dec, units[i]) << i;
     prev = offsets[i];
   }
+}
+
+// --- Devices and pipes are written in place, never renamed over. ---
+
+// Refuses every rename, removal or creation that touches /dev (except opening
+// /dev/null itself), so that even a regression cannot replace the real
+// /dev/null: it fails the test instead.
+class DevGuardEnv final : public EnvWrapper {
+ public:
+  DevGuardEnv() : EnvWrapper(Env::Default()) {}
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& p, OpenMode m) override {
+    if (p.starts_with("/dev/") && p != "/dev/null") return Refuse("create", p);
+    return EnvWrapper::NewWritableFile(p, m);
+  }
+  Status RenameFile(const std::string& f, const std::string& t, bool r) override {
+    if (f.starts_with("/dev/") || t.starts_with("/dev/")) return Refuse("rename", t);
+    renames++;
+    return EnvWrapper::RenameFile(f, t, r);
+  }
+  Status RemoveFile(const std::string& p) override {
+    if (p.starts_with("/dev/")) return Refuse("remove", p);
+    return EnvWrapper::RemoveFile(p);
+  }
+  std::atomic<int> refused{0};
+  std::atomic<int> renames{0};
+
+ private:
+  Status Refuse(const char* what, const std::string& p) {
+    refused++;
+    ADD_FAILURE() << "test guard: refused to " << what << " " << p;
+    return Status::IOError(std::string("test guard refused ") + what + " " + p);
+  }
+};
+
+// Stats /dev/null; fails loudly unless it is a character device.
+::testing::AssertionResult DevNullIsADevice(struct stat* st) {
+  if (::stat("/dev/null", st) != 0)
+    return ::testing::AssertionFailure() << "cannot stat /dev/null: " << std::strerror(errno);
+  if (!S_ISCHR(st->st_mode))
+    return ::testing::AssertionFailure()
+           << "/dev/null IS NOT A CHARACTER DEVICE (mode " << std::oct << st->st_mode
+           << "): this machine's /dev/null has been replaced; fix it (mknod -m 666 /dev/null c 1 "
+              "3)";
+  return ::testing::AssertionSuccess();
+}
+
+TEST(OutputFile, FileTypes) {
+  test::TempDir dir;
+  Env* env = Env::Default();
+  std::string reg = dir.File("r"), fifo = dir.File("p"), link = dir.File("l");
+  ASSERT_TRUE(WriteFileAtomic(env, reg, "x").ok());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_TRUE(env->CreateSymlink(reg, link).ok());
+  EXPECT_EQ(env->GetFileType(dir.File("missing")), FileType::kMissing);
+  EXPECT_EQ(env->GetFileType(reg), FileType::kRegular);
+  EXPECT_EQ(env->GetFileType(link), FileType::kRegular);
+  EXPECT_EQ(env->GetFileType(dir.path()), FileType::kDirectory);
+  EXPECT_EQ(env->GetFileType(fifo), FileType::kOther);
+  EXPECT_EQ(env->GetFileType("/dev/null"), FileType::kOther);
+  EXPECT_FALSE(OutputFile::WritesInPlace(env, reg));
+  EXPECT_FALSE(OutputFile::WritesInPlace(env, link));
+  EXPECT_FALSE(OutputFile::WritesInPlace(env, dir.path()));
+  EXPECT_FALSE(OutputFile::WritesInPlace(env, dir.File("missing")));
+  EXPECT_TRUE(OutputFile::WritesInPlace(env, fifo));
+  EXPECT_TRUE(OutputFile::WritesInPlace(env, "/dev/null"));
+}
+
+TEST(OpenOutput, DevNullStaysADevice) {
+  struct stat before, after;
+  ASSERT_TRUE(DevNullIsADevice(&before));
+  DevGuardEnv env;
+  // Nothing may go near /dev/null unless it is written in place.
+  ASSERT_TRUE(OutputFile::WritesInPlace(&env, "/dev/null"));
+  std::string in = XmlLike(300'000);
+  for (const char* spec :
+       {"/dev/null", "file:/dev/null", "gzip:/dev/null", "bzip2:/dev/null", "zstd:/dev/null"}) {
+    auto out = OpenOutput(&env, spec, {});  // no overwrite needed for a device
+    ASSERT_TRUE(out.ok()) << spec << ": " << out.status().ToString();
+    ASSERT_TRUE((*out)->sink()->Append(in).ok()) << spec;
+    Status s = (*out)->Publish();
+    ASSERT_TRUE(s.ok()) << spec << ": " << s.ToString();
+    EXPECT_GT((*out)->bytes_out(), 0u) << spec;
+    ASSERT_TRUE(DevNullIsADevice(&after)) << "after " << spec;
+    EXPECT_EQ(after.st_rdev, before.st_rdev) << spec;
+    EXPECT_EQ(after.st_ino, before.st_ino) << spec;
+  }
+  {  // Abandon and destruction only close it.
+    auto out = OpenOutput(&env, "gzip:/dev/null", {});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_TRUE((*out)->sink()->Append(in).ok());
+    (*out)->Abandon();
+    auto f = OutputFile::Create(&env, "/dev/null");
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    EXPECT_TRUE((*f)->in_place());
+    EXPECT_EQ((*f)->write_path(), "/dev/null");
+    ASSERT_TRUE((*f)->Append("dropped").ok());
+  }
+  ASSERT_TRUE(DevNullIsADevice(&after));
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_EQ(env.refused.load(), 0);
+  EXPECT_EQ(env.renames.load(), 0);
+  EXPECT_FALSE(Env::Default()->FileExists("/dev/null.inprog"));
+}
+
+// Writes `spec` (naming a FIFO) while a thread reads the FIFO; returns what the
+// reader got.
+std::string WriteThroughFifo(DevGuardEnv* env, const std::string& fifo, const std::string& spec,
+                             const std::string& in) {
+  // Open the read end first (non-blocking open), so the writer's open does not
+  // block; then read in a thread so a full pipe does not block the writer.
+  int rfd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  EXPECT_GE(rfd, 0) << std::strerror(errno);
+  if (rfd < 0) return "";
+  ::fcntl(rfd, F_SETFL, ::fcntl(rfd, F_GETFL) & ~O_NONBLOCK);
+  std::string got;
+  std::jthread reader;  // declared before `out`: joined after the writer is closed
+  std::unique_ptr<Output> out;
+  {
+    auto o = OpenOutput(env, spec, {});
+    EXPECT_TRUE(o.ok()) << spec << ": " << o.status().ToString();
+    if (!o.ok()) {
+      ::close(rfd);
+      return "";
+    }
+    out = std::move(*o);
+  }
+  reader = std::jthread([rfd, &got] {
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(rfd, buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+    ::close(rfd);
+  });
+  EXPECT_TRUE(out->sink()->Append(in).ok()) << spec;
+  Status s = out->Publish();
+  EXPECT_TRUE(s.ok()) << spec << ": " << s.ToString();
+  out.reset();
+  reader.join();
+  return got;
+}
+
+TEST(OpenOutput, FifoStaysAFifo) {
+  test::TempDir dir;
+  DevGuardEnv env;
+  std::string fifo = dir.File("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  ASSERT_TRUE(OutputFile::WritesInPlace(&env, fifo));  // else the writes below would hang
+  std::string in = XmlLike(1'000'000);                 // more than a pipe buffer
+  for (std::string kind : {"file:", "gzip:", "zstd:"}) {
+    std::string got = WriteThroughFifo(&env, fifo, kind + fifo, in);
+    if (kind == "file:") {
+      EXPECT_EQ(got, in);
+    } else {
+      auto dec = test::Decode(got);
+      ASSERT_TRUE(dec.ok()) << kind << dec.status().ToString();
+      EXPECT_EQ(*dec, in) << kind;
+    }
+    struct stat st;
+    ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISFIFO(st.st_mode)) << kind << ": the FIFO was replaced";
+    EXPECT_FALSE(Env::Default()->FileExists(fifo + ".inprog")) << kind;
+  }
+  EXPECT_EQ(env.renames.load(), 0);
+  auto children = Env::Default()->GetChildren(dir.path());
+  ASSERT_TRUE(children.ok());
+  EXPECT_EQ(*children, std::vector<std::string>{"pipe"});
+}
+
+TEST(OpenOutput, RegularFilesAndLinksToThemAreStillRefused) {
+  test::TempDir dir;
+  std::string path = dir.File("x.xml"), link = dir.File("l.xml");
+  ASSERT_TRUE(WriteFileAtomic(Env::Default(), path, "keep me").ok());
+  ASSERT_TRUE(Env::Default()->CreateSymlink(path, link).ok());
+  for (const std::string& spec : {path, "file:" + path, "gzip:" + path, link}) {
+    auto out = OpenOutput(Env::Default(), spec, {});
+    ASSERT_FALSE(out.ok()) << spec;
+    EXPECT_TRUE(out.status().IsAlreadyExists()) << spec << ": " << out.status().ToString();
+  }
+  EXPECT_EQ(Slurp(path), "keep me");
+  // With overwrite a regular file is still replaced atomically, not written in place.
+  OutputOptions o;
+  o.overwrite = true;
+  auto out = OpenOutput(Env::Default(), path, o);
+  ASSERT_TRUE(out.ok());
+  ASSERT_TRUE((*out)->sink()->Append("new").ok());
+  EXPECT_EQ(Slurp(path), "keep me");
+  EXPECT_TRUE(Env::Default()->FileExists(path + ".inprog"));
+  ASSERT_TRUE((*out)->Publish().ok());
+  EXPECT_EQ(Slurp(path), "new");
 }
 
 }  // namespace
