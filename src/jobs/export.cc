@@ -133,7 +133,8 @@ struct OutputState {
     buf.clear();
     return st;
   }
-  // Ends the current unit; `index_next` tracks the offset of the next one.
+  // Ends the current unit; with an index, the sink's callback gives the offset
+  // at which the next unit starts.
   Status EndUnit() {
     DW_RETURN_IF_ERROR(Flush());
     if (!index) return out->sink->EndUnit(nullptr);
@@ -142,7 +143,6 @@ struct OutputState {
       if (!index->units.empty()) index->units.back().ended = true;
       index->units.emplace_back();
     }
-    std::weak_ptr<IndexState> weak = index;
     auto st = out->sink->EndUnit([state = index](uint64_t offset) {
       std::lock_guard<std::mutex> l(state->mu);
       // The first unit without an offset is the one that starts here.
@@ -247,8 +247,6 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
     }
   }
 
-  const int64_t start_us = 0;
-  (void)start_us;
   std::string item_xml;
   item_xml.reserve(1 << 16);
 

@@ -612,8 +612,8 @@ Result<FileRecord> Runner::GetRecord(const std::string& name) {
   r.size = size;
   r.md5 = d.md5;
   r.sha1 = d.sha1;
-  (void)env_->CreateDirs(DirName(RecordPath(name)));
-  (void)WriteFileAtomic(env_, RecordPath(name), r.ToJson());
+  // Not saved: only the writer of a file records it (with its unit offsets),
+  // and a missing record makes the rerun redo that file.
   return r;
 }
 
@@ -756,7 +756,12 @@ Status Runner::RunExportItems(const JobSpec& job, const std::vector<Item>& all) 
   std::vector<const Item*> todo;
   for (const Item& it : all) {
     bool have_all = true;
-    for (const OutSpec& o : it.outs) have_all = have_all && env_->FileExists(PublicPath(o.name));
+    // Done means published AND recorded (the record holds the unit offsets a
+    // recombine needs; a crash between the rename and the record redoes the
+    // item, which writes the same bytes again).
+    for (const OutSpec& o : it.outs)
+      have_all =
+          have_all && env_->FileExists(PublicPath(o.name)) && env_->FileExists(RecordPath(o.name));
     if (!have_all) todo.push_back(&it);
   }
   if (todo.size() < all.size())

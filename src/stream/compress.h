@@ -111,7 +111,7 @@ class BlockParallelSink : public Sink {
 
 // Parallel bzip2, like lbzip2/pbzip2: blocks of 100k*level-19 bytes (level 9:
 // 899,981), each an independent bzip2 stream (a multistream file), encoded by
-// stream/bzip2_encoder.h. About 10 MB per thread.
+// stream/bzip2_encoder.h. About 20 MB per thread (sort arrays, reused).
 class Bzip2Sink final : public BlockParallelSink {
  public:
   Bzip2Sink(Sink* next, int level = 9, int threads = 0);

@@ -112,7 +112,9 @@ Status WriteFull(int fd, std::string_view d, uint64_t off, const std::string& pa
   return Status::OK();
 }
 
-Result<std::string> Decompress(const Data& d) {
+// Takes the frame's bytes (moved out when they are not compressed).
+Result<std::string> Decompress(Data& d) {
+  if (d.codec == Codec::kNone) return std::move(d.bytes);
   std::string out(d.raw_len, '\0');
   if (d.codec == Codec::kZstd) {
     thread_local ZSTD_DCtx* dctx = ZSTD_createDCtx();
@@ -126,8 +128,6 @@ Result<std::string> Decompress(const Data& d) {
                    static_cast<uLong>(d.bytes.size())) != Z_OK ||
         n != d.raw_len)
       return Status::Corruption("corrupt zlib block in stream");
-  } else {
-    return d.bytes;
   }
   return out;
 }

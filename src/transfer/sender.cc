@@ -273,7 +273,9 @@ class Pipeline {
         plain = std::move(*sealed);
       }
       ++seq;
-      job->wire += WireFrame(plain);
+      uint32_t n = static_cast<uint32_t>(plain.size());
+      for (int i = 3; i >= 0; --i) job->wire.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+      job->wire += plain;  // one copy: no intermediate WireFrame string
     }
     job->frames.clear();
   }

@@ -67,7 +67,7 @@ if ( !defined( 'MEDIAWIKI' ) ) { exit; }
 \$wgExtraNamespaces[828] = 'Module'; \$wgExtraNamespaces[829] = 'Module_talk';
 \$wgExtraNamespaces[1728] = 'Event'; \$wgExtraNamespaces[1729] = 'Event_talk';
 PHP
-  for mode in "--full" "--current" "--full --stub"; do
+  for mode in "--full" "--current" "--full --stub" "--full --schema-version 0.10" "--full --stub --schema-version 0.10"; do
     name=$(echo "$mode" | tr -d ' -')
     php $MW/maintenance/dumpBackup.php --conf "$T/LocalSettings.php" $mode --quiet --start $START \
       >"mw-$name.xml" 2>"mw-$name.err"
@@ -80,6 +80,16 @@ PHP
       fail=1
     fi
   done
+  # A revision range (no page range: --start would take precedence).
+  php $MW/maintenance/dumpBackup.php --conf "$T/LocalSettings.php" --revrange --revstart 1300 \
+    --revend 1330 --quiet >mw-revrange.xml 2>mw-revrange.err
+  "$DW_BINARY" export --db "sqlite:$T/aawiki.sqlite" --siteinfo "$SI" --revrange --revstart 1300 \
+    --revend 1330 --output file:dw-revrange.xml 2>dw-revrange.err || true
+  if cmp -s mw-revrange.xml dw-revrange.xml; then
+    echo "ok   --revrange: identical to dumpBackup.php ($(grep -c '<revision>' dw-revrange.xml) revisions)"
+  else
+    echo "FAIL --revrange differs from dumpBackup.php:"; diff mw-revrange.xml dw-revrange.xml | head -20; fail=1
+  fi
 else
   echo "NOTE: MediaWiki not installed here; compared nothing against dumpBackup.php"
 fi

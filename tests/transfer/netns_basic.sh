@@ -32,6 +32,20 @@ done
 no_agents_left
 no_firewall_left 2 3 4
 
+if command -v iptables >/dev/null; then
+  log "--firewall iptables: port opened for the sender only, rules removed after"
+  dw_transfer -v --firewall iptables --bwlimit 4M "$SUBNET.1:$SRC/single.bin" "$SUBNET.3:$T/t3" 2>"$T/out_ipt" &
+  sub=$!
+  for _ in $(seq 1 100); do grep -q "authenticated" "$T/out_ipt" && break; sleep 0.05; done
+  rules=$(in_ns 3 iptables -S INPUT)
+  wait $sub || { cat "$T/out_ipt"; fail "transfer with --firewall iptables"; }
+  grep -q -- "-s $SUBNET.1/32 -p tcp -m tcp --dport .* -j ACCEPT" <<<"$rules" || fail "no ACCEPT rule for the sender: $rules"
+  grep -q -- "! -s $SUBNET.1/32 -p tcp -m tcp --dport .* -j DROP" <<<"$rules" || fail "no DROP rule for the others: $rules"
+  cmp "$SRC/single.bin" "$T/t3/single.bin" || fail "iptables copy differs"
+  [[ $(in_ns 3 iptables -S INPUT | grep -c dport) == 0 ]] || fail "iptables rules left: $(in_ns 3 iptables -S INPUT)"
+  rm "$T/t3/single.bin"
+fi
+
 log "target exists -> refused and untouched"
 before=$(tree_sum "$T/t2/tree")
 echo marker >"$T/t2/tree/marker"

@@ -59,6 +59,23 @@ no_agents_left
 no_firewall_left 2 3
 [[ -z $(ls -A "$T/t2") && -z $(ls -A "$T/t3") ]] || fail "partial copies left: $(ls -A "$T/t2" "$T/t3")"
 
+log "orchestrator interrupted (SIGINT) -> exit 130, every agent stops, nothing left"
+dw_transfer -v --bwlimit 8M "$SUBNET.1:$SRC/big.bin" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" 2>"$T/out6" &
+sub=$!
+for _ in $(seq 1 100); do
+  [[ $(grep -c "authenticated" "$T/out6") == 2 ]] && break
+  sleep 0.05
+done
+orch_pid=$(pgrep -f "$T/dw transfer --no-progress" | head -1)
+[[ -n $orch_pid ]] || fail "orchestrator not found"
+kill -INT "$orch_pid"
+rc=0
+wait $sub || rc=$?
+[[ $rc == 130 ]] || { cat "$T/out6"; fail "exit status $rc after SIGINT, expected 130"; }
+no_agents_left
+no_firewall_left 2 3
+[[ -z $(ls -A "$T/t2") && -z $(ls -A "$T/t3") ]] || fail "partial copies left after SIGINT: $(ls -A "$T/t2" "$T/t3")"
+
 log "data link cut mid-transfer, then --resume"
 make_tree "$SRC/tree"
 head -c 30000000 /dev/urandom >"$SRC/tree/sub/big.bin"
