@@ -56,7 +56,8 @@ fill_table() {
 }
 
 # Writes to stdout, for each table named after database $1: its name, its CHECKSUM
-# TABLE EXTENDED and all its rows in primary-key order (the order is read from db $1).
+# TABLE EXTENDED and all its rows in primary-key order (every column's order without a
+# primary key; the order is read from db $1).
 db_digest() {
   local db=$1 t order script=""
   shift
@@ -64,6 +65,11 @@ db_digest() {
     order=$(sql -N -e "SELECT COALESCE(GROUP_CONCAT(CONCAT('\`', COLUMN_NAME, '\`') ORDER BY
         SEQ_IN_INDEX), '1') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = '$db'
         AND TABLE_NAME = '$t' AND INDEX_NAME = 'PRIMARY'")
+    if [[ $order == 1 ]]; then  # no primary key (e.g. querycache): order by every column
+      order=$(sql -N -e "SELECT GROUP_CONCAT(CONCAT('\`', COLUMN_NAME, '\`') ORDER BY
+          ORDINAL_POSITION) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '$db'
+          AND TABLE_NAME = '$t'")
+    fi
     script+="SELECT '== $t'; CHECKSUM TABLE \`$t\` EXTENDED; SELECT * FROM \`$t\` ORDER BY $order;"
   done
   echo "$script"
