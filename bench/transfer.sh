@@ -8,7 +8,8 @@
 # (targets) on a bridge, sshd in the targets (lib.sh). For each tool: wall
 # time, MB/s (dataset bytes / time) and the ratio to transferpy's pipeline.
 # Runs: unlimited link, 1 target; then the source link limited with tc tbf
-# (1 Gbit/s), 1 and 3 targets. No timing assertions: figures only.
+# (1 Gbit/s, or BENCH_RATE), 1 and 3 targets, chain and fan-out. No timing
+# assertions: figures only. BENCH_ONLY=limited runs only the limited rows.
 set -euo pipefail
 MIB=${1:-2048}
 source "$(dirname "$0")/../tests/transfer/lib.sh"
@@ -41,6 +42,10 @@ run() {
   "$@" >/dev/null 2>"$T/bench.err" || { cat "$T/bench.err" >&2; fail "$name failed"; }
   t1=$(date +%s.%N)
   [[ $(du -sb "$T/t2/db" | cut -f1) -ge $((BYTES - 100000)) ]] || fail "$name: incomplete copy"
+  for i in 3 4; do
+    [[ -z $(ls -A "$T/t$i") || $(du -sb "$T/t$i/db" | cut -f1) -ge $((BYTES - 100000)) ]] ||
+      fail "$name: incomplete copy on t$i"
+  done
   local secs mbs
   secs=$(echo "$t1 - $t0" | bc -l)
   mbs=$(echo "$BYTES / $secs / 1000000" | bc -l)
@@ -79,16 +84,23 @@ bench_all() {
   run "rsync -a over ssh" in_ns 1 rsync -a -e "$RSYNC_SSH" "$D" "$SUBNET.2:$T/t2/"
 }
 
-log "unlimited link, 1 target"
-bench_all
-log "source link limited to 1 Gbit/s (tc tbf)"
-in_ns 1 tc qdisc add dev eth0 root tbf rate 1gbit burst 1mb latency 50ms
+# BENCH_ONLY=limited: only the limited-link rows (1 target vs 3, chain vs fan-out).
+# BENCH_RATE: the source link's tbf rate (default 1gbit).
+RATE=${BENCH_RATE:-1gbit}
+if [[ ${BENCH_ONLY:-} != limited ]]; then
+  log "unlimited link, 1 target"
+  bench_all
+fi
+log "source link limited to $RATE (tc tbf)"
+in_ns 1 tc qdisc add dev eth0 root tbf rate "$RATE" burst 1mb latency 50ms
 run "limited: dumpworks, 1 target" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
-run "limited: dumpworks, 3 targets" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
+run "limited: dumpworks, 3 targets (chain)" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
+run "limited: dumpworks, 3 targets (fanout)" dw_transfer --topology fanout "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
 run "limited: dumpworks --no-compress, 1 target" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
-run "limited: dumpworks --no-compress, 3 targets" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
-[[ ${BENCH_ONLY:-} == dumpworks ]] || run "limited: tar|nc" nc_pipe "cd $T/data && tar cf - db" "tar xf - -C $T/t2"
-[[ ${BENCH_ONLY:-} == dumpworks ]] || run "limited: transferpy" transferpy
+run "limited: dumpworks --no-compress, 3 targets (chain)" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
+run "limited: dumpworks --no-compress, 3 (fanout)" dw_transfer --no-compress --topology fanout "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
+[[ -n ${BENCH_ONLY:-} ]] || run "limited: tar|nc" nc_pipe "cd $T/data && tar cf - db" "tar xf - -C $T/t2"
+[[ -n ${BENCH_ONLY:-} ]] || run "limited: transferpy" transferpy
 
 tp=
 for r in "${RESULTS[@]}"; do [[ $r == "transferpy ("* ]] && tp=$(echo "$r" | cut -d';' -f2); done

@@ -31,7 +31,8 @@ int RunTransfer(int argc, char** argv) {
   AddCommonOptions(app, &common);
   std::string source;
   std::vector<std::string> targets;
-  std::optional<std::string> type, config, bwlimit, firewall, remote_command, compression, digest;
+  std::optional<std::string> type, config, bwlimit, firewall, remote_command, compression, digest,
+      topology;
   std::optional<bool> compress, encrypt, checksum, parallel_checksum, progress, resume;
   std::optional<int> port;
   bool stop_slave = false, force = false, json_progress = false;
@@ -58,6 +59,8 @@ int RunTransfer(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("--remote-command", remote_command, "dumpworks path on the remote hosts");
   app.add_option("--firewall", firewall, "auto (default), nftables, iptables or none");
+  app.add_option("--topology", topology,
+                 "chain (default for several targets: each target relays to the next) or fanout");
   app.add_flag("--force", force, "replace an existing target");
   app.add_option("--io-timeout", io_timeout,
                  "seconds without progress before a peer counts as lost")
@@ -101,6 +104,7 @@ int RunTransfer(int argc, char** argv) {
   mark("progress", progress.has_value());
   mark("bwlimit", bwlimit.has_value());
   mark("firewall", firewall.has_value());
+  mark("topology", topology.has_value());
   mark("remote_command", remote_command.has_value());
   mark("ssh_option", !ssh_options.empty());
   mark("compression", compression.has_value());
@@ -127,6 +131,7 @@ int RunTransfer(int argc, char** argv) {
   if (compression) o.codec = *compression;
   if (digest) o.digest = *digest;
   if (firewall) o.firewall = *firewall;
+  if (topology) o.topology = *topology;
   if (remote_command) o.remote_command = *remote_command;
   for (auto& s : ssh_options) o.ssh_options.push_back(s);
   if (stop_slave) o.stop_slave = true;

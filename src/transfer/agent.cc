@@ -26,6 +26,7 @@
 #include "transfer/net.h"
 #include "transfer/process.h"
 #include "transfer/receiver.h"
+#include "transfer/relay.h"
 #include "transfer/sender.h"
 
 namespace dw::transfer {
@@ -93,6 +94,18 @@ void WatchControl(ControlChannel* ch, std::function<void(const json&)> on_msg) {
       if (on_msg) on_msg(*m);
     }
   }).detach();
+}
+
+// Receive role: the orchestrator's "relay" command (chain topology) lands here.
+struct RelayBox {
+  std::mutex mu;
+  std::optional<json> msg;
+};
+std::atomic<uint64_t> g_received{0};  // receive role: content bytes, for "done"
+
+RelayBox& Relays() {
+  static auto* b = new RelayBox();  // never destroyed: the control watcher is detached
+  return *b;
 }
 
 Result<uint64_t> FreeBytes(const std::string& dir) {
@@ -195,7 +208,44 @@ Status RunReceive(const json& h, ControlChannel* ch) {
     LogDebug("transfer[{}]: port {} open for {} ({})", label, port, allow, fw->description());
   }
   Track(listener.fd());
-  DW_RETURN_IF_ERROR(ch->Send({{"event", "listening"}, {"port", port}}));
+  // Chain topology: the local address each downstream peer will see (for its
+  // firewall), then the relay command with this target's upstream addresses
+  // and its next hops.
+  json addrs = json::object();
+  for (const auto& p : h.value("peers", std::vector<std::string>())) {
+    auto a = LocalAddressToward(p);
+    if (a.ok()) addrs[p] = *a;
+  }
+  DW_RETURN_IF_ERROR(ch->Send({{"event", "listening"}, {"port", port}, {"addrs", addrs}}));
+  std::vector<Hop> next_hops;
+  if (h.value("chain", false)) {
+    json rm;
+    while (true) {
+      {
+        std::lock_guard l(Relays().mu);
+        if (Relays().msg) {
+          rm = *Relays().msg;
+          break;
+        }
+      }
+      if (Abort().aborted) return Status::Aborted(Abort().reason);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // Reopen the port for the source and every upstream hop, then close the
+    // source-only rules (nobody connects before "relay-ready").
+    std::vector<std::string> ups = rm.value("allow", std::vector<std::string>());
+    if (!allow.empty() && !ups.empty()) {
+      ups.insert(ups.begin(), allow);
+      DW_ASSIGN_OR_RETURN(auto f, Firewall::Open(fk, port, ups));
+      LogDebug("transfer[{}]: port {} open for {} upstream hosts ({})", label, port, ups.size(),
+               f->description());
+      if (fw) (void)fw->Close();
+      fw = std::move(f);
+    }
+    for (const auto& n : rm.value("next", json::array()))
+      next_hops.push_back({n.at("host").get<std::string>(), n.at("port").get<int>()});
+    DW_RETURN_IF_ERROR(ch->Send({{"event", "relay-ready"}}));
+  }
 
   // Accept until one peer proves the key; every other connection is dropped
   // before it can touch anything.
@@ -295,7 +345,20 @@ Status RunReceive(const json& h, ControlChannel* ch) {
       if (!done) (void)ch->Send({{"event", "progress"}, {"bytes", receiver.bytes_received()}});
     }
   });
+  Relay relay(label, ro.key, ro.encrypt, h.value("io_timeout", 60));
+  if (!next_hops.empty()) {
+    relay.Connect(next_hops);
+    if (relay.fd() >= 0) {
+      Track(relay.fd());
+      conn.SetForward(
+          [&relay](std::string_view len, std::string_view body) { relay.Forward(len, body); });
+    }
+  }
+  const int relay_fd = relay.fd();
   st = receiver.Run(&conn, winner->second);
+  g_received = receiver.bytes_received();
+  if (st.ok()) relay.Finish();
+  if (relay_fd >= 0) Untrack(relay_fd);
   done = true;
   progress.join();
   Untrack(fd);
@@ -502,7 +565,11 @@ Status RunAgent(int in_fd, int out_fd) {
     if (hello->contains("log_level"))
       SetLogLevel(static_cast<LogLevel>(hello->at("log_level").get<int>()));
     if (role == "receive") {
-      WatchControl(&ch, nullptr);
+      WatchControl(&ch, [](const json& m) {
+        if (m.value("cmd", std::string()) != "relay") return;
+        std::lock_guard l(Relays().mu);
+        Relays().msg = m;
+      });
       st = RunReceive(*hello, &ch);
     } else if (role == "send") {
       st = RunSend(*hello, &ch);
@@ -514,6 +581,7 @@ Status RunAgent(int in_fd, int out_fd) {
   }
   json fin = {{"event", st.ok() ? "done" : "error"}, {"ok", st.ok()}};
   if (!st.ok()) fin["message"] = st.ToString();
+  if (role == "receive") fin["bytes"] = g_received.load();
   if (role == "receive" || !st.ok()) (void)ch.Send(fin);
   return st;
 }

@@ -25,7 +25,12 @@ class Firewall {
  public:
   // Opens `port` for `allow_from` (an IPv4 or IPv6 address).
   static Result<std::unique_ptr<Firewall>> Open(FirewallKind kind, int port,
-                                                const std::string& allow_from);
+                                                const std::string& allow_from) {
+    return Open(kind, port, std::vector<std::string>{allow_from});
+  }
+  // Opens `port` for each of `allow_from` (a chain hop accepts all its upstreams).
+  static Result<std::unique_ptr<Firewall>> Open(FirewallKind kind, int port,
+                                                const std::vector<std::string>& allow_from);
   ~Firewall();
   Status Close();
   std::string description() const { return description_; }
@@ -34,7 +39,7 @@ class Firewall {
   Firewall() = default;
   FirewallKind kind_ = FirewallKind::kNone;
   std::string table_;                           // nftables: our table
-  std::string base_handle_;                     // nftables: rule handle in inet base input
+  std::vector<std::string> base_handles_;       // nftables: rule handles in inet base input
   std::vector<std::vector<std::string>> undo_;  // iptables: delete commands
   std::string description_;
   bool open_ = false;

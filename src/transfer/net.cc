@@ -291,6 +291,7 @@ Result<Frame> FrameConn::ReadFrame() {
     return Status::Corruption("frame length " + std::to_string(n) + " too large");
   std::string body(n, '\0');
   DW_RETURN_IF_ERROR(ReadExact(sock_, body.data(), n));
+  if (forward_) forward_(std::string_view(len, 4), body);
   if (recv_cipher_) {
     DW_ASSIGN_OR_RETURN(body, recv_cipher_->Open(recv_seq_, body));
   }

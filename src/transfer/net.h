@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,11 +74,17 @@ class FrameConn {
   // stream); `frames` is how many, to keep the sequence count.
   Status WriteWire(std::string_view wire, uint64_t frames = 1);
   Result<Frame> ReadFrame();
+  // Chain relay: called with every frame ReadFrame reads, as it came off the
+  // wire (length prefix, body still sealed), before it is opened or decoded.
+  void SetForward(std::function<void(std::string_view len, std::string_view body)> f) {
+    forward_ = std::move(f);
+  }
 
  private:
   Socket sock_;
   std::optional<FrameCipher> send_cipher_, recv_cipher_;
   uint64_t send_seq_ = 0, recv_seq_ = 0;
+  std::function<void(std::string_view, std::string_view)> forward_;
 };
 
 // u32 BE length + body.

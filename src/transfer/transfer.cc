@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -266,6 +267,8 @@ Status ApplyConfig(const std::map<std::string, std::string>& cfg,
       DW_ASSIGN_OR_RETURN(o->bwlimit, ParseRate(v));
     } else if (k == "firewall") {
       if (set("firewall")) o->firewall = v;
+    } else if (k == "topology") {
+      if (set("topology")) o->topology = v;
     } else if (k == "remote_command") {
       if (set("remote_command")) o->remote_command = v;
     } else if (k == "ssh_option") {
@@ -281,7 +284,59 @@ Status ApplyConfig(const std::map<std::string, std::string>& cfg,
   return Status::OK();
 }
 
+namespace {
+Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain);
+}  // namespace
+
 Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
+  if (o.topology != "" && o.topology != "chain" && o.topology != "fanout")
+    return Status::InvalidArgument("--topology: expected chain or fanout, not '" + o.topology +
+                                   "'");
+  if (o.topology == "chain" && o.resume)
+    return Status::InvalidArgument("--topology chain cannot be combined with --resume");
+  const bool chain = o.topology == "chain" || (o.topology.empty() && !o.resume);
+  std::vector<TargetResult> final(o.targets.size());
+  std::vector<size_t> pending(o.targets.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  double elapsed = 0;
+  for (int round = 0; !pending.empty(); ++round) {
+    TransferOptions ro = o;
+    ro.targets.clear();
+    for (size_t i : pending) ro.targets.push_back(o.targets[i]);
+    auto res = RunRound(ro, chain);
+    if (!res.ok()) {
+      if (round == 0) return res.status();
+      for (size_t i : pending) {
+        final[i].target = o.targets[i].host + ":" + o.targets[i].path;
+        final[i].message = res.status().ToString();
+      }
+      break;
+    }
+    int first_failed = INT32_MAX;
+    for (const auto& r : *res)
+      if (!r.ok && r.chain_pos >= 0) first_failed = std::min(first_failed, r.chain_pos);
+    std::vector<size_t> retry;
+    double round_seconds = 0;
+    for (size_t k = 0; k < res->size(); ++k) {
+      TargetResult& r = (*res)[k];
+      round_seconds = std::max(round_seconds, r.seconds);
+      if (chain && !r.ok && r.chain_pos > first_failed) {
+        LogWarn("transfer: {}: an upstream hop failed ({}); retrying it in a new chain", r.target,
+                r.message);
+        retry.push_back(pending[k]);
+        continue;
+      }
+      final[pending[k]] = r;
+      final[pending[k]].seconds = elapsed + r.seconds;
+    }
+    elapsed += round_seconds;
+    pending = retry;
+  }
+  return final;
+}
+
+namespace {
+Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain) {
   if (o.type != "file" && o.type != "decompress" && o.type != "mariabackup")
     return Status::InvalidArgument("--type: expected file, decompress or mariabackup, not '" +
                                    o.type + "'");
@@ -336,11 +391,16 @@ Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
                 {"log_level", log_level}};
   (void)source.ch->Send(hello);
 
-  enum class Phase { kSourcePreflight, kTargetsPreflight, kSending, kDraining };
+  enum class Phase { kSourcePreflight, kTargetsPreflight, kRelaySetup, kSending, kDraining };
   Phase phase = Phase::kSourcePreflight;
   json ready;
   std::vector<int> ports(agents.size(), -1);
   std::vector<size_t> go_index;  // go target i -> agent index
+  std::vector<size_t> shown;     // targets on the progress line
+  std::vector<json> peer_addrs(agents.size(), json::object());
+  std::vector<bool> relay_ready(agents.size(), false);
+  std::vector<int> chain_pos(agents.size(), -1);
+  json go_list;
   json source_results;
   bool source_done = false;
   bool aborting = false;
@@ -409,6 +469,8 @@ Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
               continue;
             }
             std::string allow = m["addrs"].value(t.host, std::string());
+            std::vector<std::string> peers;
+            for (size_t j = i + 1; j < agents.size(); ++j) peers.push_back(agents[j]->host);
             json th = {{"role", "receive"},
                        {"label", t.label},
                        {"dir", o.targets[i - 1].path},
@@ -427,13 +489,19 @@ Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
                        {"size", total},
                        {"io_timeout", o.io_timeout},
                        {"accept_timeout", o.accept_timeout},
+                       {"chain", chain},
+                       {"peers", chain ? peers : std::vector<std::string>()},
                        {"log_level", log_level}};
             (void)t.ch->Send(th);
           }
         } else if (event == "listening") {
           ports[ev->agent] = m.value("port", -1);
+          peer_addrs[ev->agent] = m.value("addrs", json::object());
           LogDebug("transfer: {} listening on port {}", a.label, ports[ev->agent]);
+        } else if (event == "relay-ready") {
+          relay_ready[ev->agent] = true;
         } else if (event == "progress") {
+          if (ev->agent != 0 && chain) sent[ev->agent] = m.value("bytes", uint64_t{0});
           if (ev->agent == 0 && m.contains("sent")) {
             for (size_t i = 0; i < go_index.size() && i < m["sent"].size(); ++i)
               sent[go_index[i]] = m["sent"][i].get<uint64_t>();
@@ -447,29 +515,60 @@ Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
           } else {
             a.finished = true;
             a.ok = m.value("ok", false);
+            if (chain) sent[ev->agent] = m.value("bytes", sent[ev->agent]);
             if (!a.ok) a.message = m.value("message", std::string("failed"));
           }
         }
       }
     }
-    // Every target answered its preflight: start the data.
+    // Every target answered its preflight: set up the chain, then start the data.
     if (phase == Phase::kTargetsPreflight && !aborting) {
       bool all = true;
       for (size_t i = 1; i < agents.size(); ++i)
         if (ports[i] < 0 && !agents[i]->finished) all = false;
       if (all) {
-        json list = json::array();
-        for (size_t i = 1; i < agents.size(); ++i) {
-          if (ports[i] < 0) continue;
-          go_index.push_back(i);
-          list.push_back({{"host", agents[i]->host}, {"port", ports[i]}});
-        }
-        if (list.empty()) {
+        std::vector<size_t> members;
+        for (size_t i = 1; i < agents.size(); ++i)
+          if (ports[i] >= 0 && !agents[i]->finished) members.push_back(i);
+        shown = members;
+        go_list = json::array();
+        if (members.empty()) {
           abort_all("no target passed its preflight");
+        } else if (!chain) {
+          for (size_t i : members) {
+            go_index.push_back(i);
+            go_list.push_back({{"host", agents[i]->host}, {"port", ports[i]}});
+          }
         } else {
-          start = Clock::now();
-          (void)source.ch->Send({{"cmd", "go"}, {"targets", list}});
+          // source -> members[0] -> members[1] ...: each hop knows all later
+          // ones (to route around a dead one) and opens its port to every
+          // earlier one.
+          for (size_t k = 0; k < members.size(); ++k) {
+            size_t i = members[k];
+            chain_pos[i] = static_cast<int>(k);
+            json allow = json::array();
+            for (size_t j = 0; j < k; ++j) {
+              std::string a = peer_addrs[members[j]].value(agents[i]->host, std::string());
+              if (!a.empty()) allow.push_back(a);
+            }
+            json next = json::array();
+            for (size_t j = k + 1; j < members.size(); ++j)
+              next.push_back({{"host", agents[members[j]]->host}, {"port", ports[members[j]]}});
+            (void)agents[i]->ch->Send({{"cmd", "relay"}, {"allow", allow}, {"next", next}});
+          }
+          go_index.push_back(members[0]);
+          go_list.push_back({{"host", agents[members[0]]->host}, {"port", ports[members[0]]}});
         }
+        phase = Phase::kRelaySetup;
+      }
+    }
+    if (phase == Phase::kRelaySetup && !aborting) {
+      bool all = true;
+      for (size_t i : shown)
+        if (chain && !relay_ready[i] && !agents[i]->finished) all = false;
+      if (all) {
+        start = Clock::now();
+        (void)source.ch->Send({{"cmd", "go"}, {"targets", go_list}});
         phase = Phase::kSending;
       }
     }
@@ -479,7 +578,7 @@ Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
       last_draw = Clock::now();
       double el = std::chrono::duration<double>(Clock::now() - start).count();
       std::string line;
-      for (size_t i : go_index) {
+      for (size_t i : shown) {
         double rate = el > 0 ? static_cast<double>(sent[i]) / el : 0;
         double eta = rate > 0 && total > sent[i] ? static_cast<double>(total - sent[i]) / rate : 0;
         if (o.json_progress) {
@@ -526,6 +625,9 @@ Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
     r.ok = a.finished && a.ok;
     r.message = a.message;
     r.seconds = seconds;
+    // Stopped as a whole (the source agent died, interrupted): nothing to retry.
+    r.chain_pos = aborting ? -1 : chain_pos[i];
+    if (chain) r.bytes = sent[i];
     // The sender's view of this target.
     for (size_t g = 0; g < go_index.size(); ++g) {
       if (go_index[g] != i || g >= source_results.size()) continue;
@@ -545,5 +647,7 @@ Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
   }
   return results;
 }
+
+}  // namespace
 
 }  // namespace dw::transfer

@@ -51,6 +51,10 @@ struct TransferOptions {
   std::vector<std::string> ssh_options;
   std::string remote_command;  // default: this binary's path
   std::string firewall = "auto";
+  // chain: source -> t1 -> t2 ..., each target relays the sealed stream to the
+  // next; fanout: the source sends to every target. "" = chain for more than
+  // one target (fanout with --resume, which chains do not support).
+  std::string topology;
   int io_timeout = 60;
   int accept_timeout = 300;
   int threads = 0;
@@ -67,9 +71,12 @@ struct TargetResult {
   std::string message;
   uint64_t bytes = 0;
   double seconds = 0;
+  int chain_pos = -1;  // position in the round's chain (-1: not in it)
 };
 
-// Runs the whole transfer. Fails only on errors that concern every target
+// Runs the whole transfer. In a chain, targets after a failed hop that failed
+// too are retried in a new chain from the source (routing around the failed
+// hop); the failed hop itself is not retried. Fails only on errors that concern every target
 // (bad source, preflight of the source, interrupted before start); per-target
 // failures are in the results.
 Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& opts);
