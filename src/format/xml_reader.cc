@@ -116,9 +116,9 @@ class Parser {
     if (!st.ok()) Fail(std::move(st));
   }
 
-  void ReadText(const XML_Char** attrs, XmlText* t) {
+  void ReadText(const XML_Char** attrs, ParsedText* t) {
     std::string keep = std::move(t->text);
-    *t = XmlText();
+    *t = ParsedText();
     keep.clear();
     t->text = std::move(keep);
     t->deleted = IsDeleted(attrs);
@@ -160,14 +160,14 @@ class Parser {
         }
         if (n == "page") {
           SendHeader();
-          page_ = XmlPage();
+          page_ = ParsedPage();
           page_started_ = false;
           stack_.push_back(El::kPage);
           return;
         }
         if (n == "logitem") {
           SendHeader();
-          log_ = XmlLogItem();
+          log_ = ParsedLogItem();
           stack_.push_back(El::kLogitem);
           return;
         }
@@ -213,7 +213,7 @@ class Parser {
           {
             // Keep the text buffer's capacity from one revision to the next.
             std::string keep = std::move(rev_.main.text.text);
-            rev_ = XmlRevision();
+            rev_ = ParsedRevision();
             keep.clear();
             rev_.main.text.text = std::move(keep);
           }
@@ -397,7 +397,7 @@ class Parser {
         }
         break;
       case El::kContent: {
-        XmlSlot& s = rev_.slots.back();
+        ParsedSlot& s = rev_.slots.back();
         if (n == "role")
           s.role = std::move(text_);
         else if (n == "origin") {
@@ -454,11 +454,11 @@ class Parser {
   std::string_view leaf_name_;
   XmlHeader header_;
   bool header_sent_ = false;
-  XmlPage page_;
+  ParsedPage page_;
   bool page_started_ = false;
-  XmlRevision rev_;
-  XmlLogItem log_;
-  XmlContributor* contributor_ = nullptr;
+  ParsedRevision rev_;
+  ParsedLogItem log_;
+  ParsedContributor* contributor_ = nullptr;
 };
 
 }  // namespace

@@ -32,14 +32,14 @@
 
 namespace dw::format {
 
-struct XmlContributor {
+struct ParsedContributor {
   bool deleted = false;       // <contributor deleted="deleted" />
   std::string username;       // registered (or "imported>Name"); empty for IPs
   std::optional<int64_t> id;  // <id> of a registered user (0 for imported names)
   std::string ip;             // anonymous editor
 };
 
-struct XmlText {
+struct ParsedText {
   std::string text;              // the character data (empty for stubs)
   bool deleted = false;          // deleted="deleted"
   std::optional<int64_t> bytes;  // bytes="N"
@@ -49,28 +49,28 @@ struct XmlText {
 };
 
 // A slot other than main (0.11 <content>), or the main slot's fields.
-struct XmlSlot {
+struct ParsedSlot {
   std::string role;               // "main" for the revision's own fields
   std::optional<int64_t> origin;  // <origin>
   std::string model;              // <model>
   std::string format;             // <format>
-  XmlText text;
+  ParsedText text;
 };
 
-struct XmlRevision {
+struct ParsedRevision {
   int64_t id = 0;
   std::optional<int64_t> parent_id;
   std::string timestamp;  // as written: 2005-07-07T15:31:37Z
-  XmlContributor contributor;
+  ParsedContributor contributor;
   bool minor = false;
   std::optional<std::string> comment;  // absent when the revision has none
   bool comment_deleted = false;
-  XmlSlot main;                // role "main": <origin>, <model>, <format>, <text>
-  std::string sha1;            // <sha1> of the revision (base 36), may be empty
-  std::vector<XmlSlot> slots;  // non-main slots (<content>), in document order
+  ParsedSlot main;                // role "main": <origin>, <model>, <format>, <text>
+  std::string sha1;               // <sha1> of the revision (base 36), may be empty
+  std::vector<ParsedSlot> slots;  // non-main slots (<content>), in document order
 };
 
-struct XmlPage {
+struct ParsedPage {
   std::string title;  // as written, with the namespace prefix
   int ns = 0;
   int64_t id = 0;
@@ -78,10 +78,10 @@ struct XmlPage {
   std::string restrictions;                   // <restrictions> (legacy), usually empty
 };
 
-struct XmlLogItem {
+struct ParsedLogItem {
   int64_t id = 0;
   std::string timestamp;
-  XmlContributor contributor;
+  ParsedContributor contributor;
   std::optional<std::string> comment;
   bool comment_deleted = false;
   std::string type;
@@ -104,10 +104,10 @@ class XmlHandler {
   virtual ~XmlHandler() = default;
   // After </siteinfo> (or at the first page/logitem if there is none).
   virtual Status OnHeader(const XmlHeader& header) = 0;
-  virtual Status OnPageStart(const XmlPage& page) = 0;
-  virtual Status OnRevision(const XmlPage& page, const XmlRevision& rev) = 0;
-  virtual Status OnPageEnd(const XmlPage& page) = 0;
-  virtual Status OnLogItem(const XmlLogItem& item) {
+  virtual Status OnPageStart(const ParsedPage& page) = 0;
+  virtual Status OnRevision(const ParsedPage& page, const ParsedRevision& rev) = 0;
+  virtual Status OnPageEnd(const ParsedPage& page) = 0;
+  virtual Status OnLogItem(const ParsedLogItem& item) {
     (void)item;
     return Status::OK();
   }

@@ -16,30 +16,30 @@ class Recorder : public XmlHandler {
     events.push_back("header");
     return Status::OK();
   }
-  Status OnPageStart(const XmlPage& p) override {
+  Status OnPageStart(const ParsedPage& p) override {
     pages.push_back(p);
     events.push_back("page:" + p.title);
     return Status::OK();
   }
-  Status OnRevision(const XmlPage& p, const XmlRevision& r) override {
+  Status OnRevision(const ParsedPage& p, const ParsedRevision& r) override {
     revs.push_back(r);
     events.push_back("rev:" + std::to_string(r.id) + "@" + std::to_string(p.id));
     if (fail_at_rev == r.id) return Status::Aborted("stop here");
     return Status::OK();
   }
-  Status OnPageEnd(const XmlPage& p) override {
+  Status OnPageEnd(const ParsedPage& p) override {
     events.push_back("end:" + std::to_string(p.id));
     return Status::OK();
   }
-  Status OnLogItem(const XmlLogItem& l) override {
+  Status OnLogItem(const ParsedLogItem& l) override {
     logs.push_back(l);
     events.push_back("log:" + std::to_string(l.id));
     return Status::OK();
   }
   XmlHeader header;
-  std::vector<XmlPage> pages;
-  std::vector<XmlRevision> revs;
-  std::vector<XmlLogItem> logs;
+  std::vector<ParsedPage> pages;
+  std::vector<ParsedRevision> revs;
+  std::vector<ParsedLogItem> logs;
   std::vector<std::string> events;
   int64_t fail_at_rev = -1;
 };
@@ -120,7 +120,7 @@ TEST(XmlReaderTest, SiteinfoAndEveryRevisionField) {
   EXPECT_EQ(r.pages[0].redirect_title, "User:Foo & bar");
 
   ASSERT_EQ(r.revs.size(), 2u);
-  const XmlRevision& a = r.revs[0];
+  const ParsedRevision& a = r.revs[0];
   EXPECT_EQ(a.id, 100);
   EXPECT_EQ(a.parent_id, 99);
   EXPECT_EQ(a.timestamp, "2005-07-07T15:31:37Z");
@@ -137,7 +137,7 @@ TEST(XmlReaderTest, SiteinfoAndEveryRevisionField) {
   EXPECT_EQ(a.main.text.sha1, "abc");
   EXPECT_EQ(a.sha1, "abc");
 
-  const XmlRevision& b = r.revs[1];
+  const ParsedRevision& b = r.revs[1];
   EXPECT_FALSE(b.parent_id.has_value());
   EXPECT_EQ(b.contributor.ip, "24.251.198.251");
   EXPECT_FALSE(b.contributor.id.has_value());
@@ -203,7 +203,7 @@ TEST(XmlReaderTest, DeletedBitsStubsAndSlots) {
   XmlReadStats stats;
   ASSERT_TRUE(ReadXmlString(xml, "t.xml", r, &stats).ok());
   ASSERT_EQ(r.revs.size(), 2u);
-  const XmlRevision& a = r.revs[0];
+  const ParsedRevision& a = r.revs[0];
   EXPECT_TRUE(a.contributor.deleted);
   EXPECT_TRUE(a.contributor.username.empty());
   EXPECT_TRUE(a.comment_deleted);

@@ -347,7 +347,7 @@ class Importer : public format::XmlHandler {
     return Status::OK();
   }
 
-  Status OnPageStart(const format::XmlPage& page) override {
+  Status OnPageStart(const format::ParsedPage& page) override {
     page_ = PageState();
     page_.id = page.id;
     page_.title = format::TitleToDbKey(page.title, page.ns);
@@ -401,7 +401,7 @@ class Importer : public format::XmlHandler {
     return Status::OK();
   }
 
-  Status OnRevision(const format::XmlPage& page, const format::XmlRevision& rev) override {
+  Status OnRevision(const format::ParsedPage& page, const format::ParsedRevision& rev) override {
     if (page_.skip) return Status::OK();
     if (rev.id <= 0) {
       return Status::Corruption(
@@ -433,7 +433,7 @@ class Importer : public format::XmlHandler {
     slots.reserve(1 + rev.slots.size());
     DW_ASSIGN_OR_RETURN(SlotInfo main_slot, PlanSlot(page, rev, rev.main, /*role_id=*/1, &deleted));
     slots.push_back(std::move(main_slot));
-    for (const format::XmlSlot& slot : rev.slots) {
+    for (const format::ParsedSlot& slot : rev.slots) {
       DW_ASSIGN_OR_RETURN(int64_t role_id, NameId(&roles_, ins_role_.get(), slot.role));
       DW_ASSIGN_OR_RETURN(SlotInfo info, PlanSlot(page, rev, slot, role_id, &deleted));
       slots.push_back(std::move(info));
@@ -457,7 +457,7 @@ class Importer : public format::XmlHandler {
     b_rev_->Add({rev.id, page.id, actor, ts, int64_t{rev.minor ? 1 : 0}, int64_t{deleted}, rev_len,
                  parent, rev_sha1});
     for (size_t i = 0; i < slots.size(); ++i) {
-      const format::XmlSlot& slot = i == 0 ? rev.main : rev.slots[i - 1];
+      const format::ParsedSlot& slot = i == 0 ? rev.main : rev.slots[i - 1];
       DW_RETURN_IF_ERROR(StoreSlot(rev, slot, &slots[i]));
     }
     b_rct_->Add({rev.id, comment_id});
@@ -484,7 +484,7 @@ class Importer : public format::XmlHandler {
     return MaybeFlush();
   }
 
-  Status OnPageEnd(const format::XmlPage& page) override {
+  Status OnPageEnd(const format::ParsedPage& page) override {
     last_page_id_ = page.id;
     if (page_.skip) return Status::OK();
     if (page_.skipped > 0) {
@@ -734,9 +734,9 @@ class Importer : public format::XmlHandler {
 
   // Works out a slot's size, hash, model and whether it shares an earlier
   // revision's content row. Reads only.
-  Result<SlotInfo> PlanSlot(const format::XmlPage& page, const format::XmlRevision& rev,
-                            const format::XmlSlot& slot, int64_t role_id, int* deleted) {
-    const format::XmlText& t = slot.text;
+  Result<SlotInfo> PlanSlot(const format::ParsedPage& page, const format::ParsedRevision& rev,
+                            const format::ParsedSlot& slot, int64_t role_id, int* deleted) {
+    const format::ParsedText& t = slot.text;
     if (t.deleted) *deleted |= kDeletedText;
     if (!t.deleted && t.text.empty() && !t.location.empty() && t.bytes.value_or(0) > 0) {
       return Status::NotSupported(fmt::format(
@@ -787,7 +787,8 @@ class Importer : public format::XmlHandler {
   }
 
   // Writes the text and content rows (unless shared) and the slots row.
-  Status StoreSlot(const format::XmlRevision& rev, const format::XmlSlot& slot, SlotInfo* info) {
+  Status StoreSlot(const format::ParsedRevision& rev, const format::ParsedSlot& slot,
+                   SlotInfo* info) {
     if (info->content_id != 0) {
       stats_.shared_content++;
     } else {

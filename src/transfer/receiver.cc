@@ -117,8 +117,12 @@ Result<std::string> Decompress(Data& d) {
   if (d.codec == Codec::kNone) return std::move(d.bytes);
   std::string out(d.raw_len, '\0');
   if (d.codec == Codec::kZstd) {
-    thread_local ZSTD_DCtx* dctx = ZSTD_createDCtx();
-    size_t n = ZSTD_decompressDCtx(dctx, out.data(), out.size(), d.bytes.data(), d.bytes.size());
+    // One context per thread, freed when the thread ends.
+    struct FreeDCtx {
+      void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
+    };
+    thread_local std::unique_ptr<ZSTD_DCtx, FreeDCtx> dctx(ZSTD_createDCtx());
+    size_t n = ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), d.bytes.data(), d.bytes.size());
     if (ZSTD_isError(n) || n != d.raw_len)
       return Status::Corruption("corrupt zstd block in stream");
   } else if (d.codec == Codec::kGzip) {
