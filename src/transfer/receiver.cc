@@ -122,7 +122,8 @@ Result<std::string> Decompress(Data& d) {
       void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
     };
     thread_local std::unique_ptr<ZSTD_DCtx, FreeDCtx> dctx(ZSTD_createDCtx());
-    size_t n = ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), d.bytes.data(), d.bytes.size());
+    size_t n =
+        ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), d.bytes.data(), d.bytes.size());
     if (ZSTD_isError(n) || n != d.raw_len)
       return Status::Corruption("corrupt zstd block in stream");
   } else if (d.codec == Codec::kGzip) {

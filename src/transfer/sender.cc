@@ -13,6 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -142,7 +143,12 @@ Status PreadFull(int fd, char* buf, size_t n, uint64_t off, const std::string& p
 Result<std::string> Compress(Codec codec, int level, std::string_view raw) {
   std::string out;
   if (codec == Codec::kZstd) {
-    thread_local ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    // One context per thread, freed when the thread ends.
+    struct FreeCCtx {
+      void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+    };
+    thread_local std::unique_ptr<ZSTD_CCtx, FreeCCtx> owned(ZSTD_createCCtx());
+    ZSTD_CCtx* cctx = owned.get();
     out.resize(ZSTD_compressBound(raw.size()));
     size_t n = ZSTD_compressCCtx(cctx, out.data(), out.size(), raw.data(), raw.size(), level);
     if (ZSTD_isError(n)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(n));
