@@ -25,16 +25,17 @@ start)
     echo "mariadb.sh: mariadbd not installed (apt-get install mariadb-server)" >&2
     exit 77
   fi
+  # A private tmpdir: the server's temporary tables (big sorts, and the bootstrap of
+  # mariadb-install-db) must not live in the shared /tmp, where a server installing
+  # at the same time or another test's clean-up can delete them mid-query.
+  mkdir -p "$dir/tmp"
   if [[ ! -d $dir/data/mysql ]]; then
-    mariadb-install-db --no-defaults --user=root --datadir="$dir/data" \
+    TMPDIR="$dir/tmp" mariadb-install-db --no-defaults --user=root --datadir="$dir/data" \
       --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1 ||
       { cat "$dir/install.log" >&2; exit 1; }
   fi
   net=(--skip-networking)
   if [[ -n $port ]]; then net=(--port="$port" --bind-address=127.0.0.1); fi
-  # A private tmpdir: the server's temporary tables (big sorts) must not live in
-  # the shared /tmp, where another test's clean-up can delete them mid-query.
-  mkdir -p "$dir/tmp"
   nohup mariadbd --no-defaults --user=root --datadir="$dir/data" --socket="$sock" \
     --tmpdir="$dir/tmp" \
     --pid-file="$pidf" "${net[@]}" --log-error="$dir/error.log" \
