@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "testing/testing.h"
+
 namespace dw::db {
 namespace {
 
@@ -65,7 +67,7 @@ class MariaDbTest : public ::testing::Test {
   }
   void SetUp() override {
     if (failed_) FAIL() << skip_reason_;
-    if (!started_) GTEST_SKIP() << skip_reason_;
+    if (!started_) DW_SKIP_UNLESS_CI(skip_reason_);
   }
   static DbSpec Spec(const std::string& user = "dw", const std::string& password = "secret",
                      const std::string& db = "dwtest") {

@@ -12,6 +12,7 @@
 #include "stream/input.h"
 #include "testing/fake_wiki.h"
 #include "testing/fault_env.h"
+#include "testing/testing.h"
 
 namespace dw::run {
 namespace {
@@ -346,7 +347,7 @@ TEST_F(RunnerTest, JobSelectionPrereqsAndRetention) {
 }
 
 TEST_F(RunnerTest, SevenZipFromTheBz2Files) {
-  if (system("command -v 7za >/dev/null 2>&1") != 0) GTEST_SKIP() << "7za not installed";
+  if (system("command -v 7za >/dev/null 2>&1") != 0) DW_SKIP_UNLESS_CI("7za not installed");
   wiki_.pages = 40;
   settings_.chunks = true;
   settings_.pages_per_part = {20};

@@ -6,6 +6,7 @@
 
 #include "stream/output.h"
 #include "stream/test_util.h"
+#include "testing/testing.h"
 
 namespace dw::stream {
 namespace {
@@ -42,20 +43,20 @@ class ToolsTest : public ::testing::Test {
 
 TEST_F(ToolsTest, Bzip2) {
   std::string f = Write("a.xml.bz2");
-  if (!Have("bzip2")) GTEST_SKIP() << "bzip2 not installed";
+  if (!Have("bzip2")) DW_SKIP_UNLESS_CI("bzip2 not installed");
   EXPECT_EQ(Shell("bzip2 -t " + f), 0);
   EXPECT_EQ(Shell("bzip2 -dc " + f + " | cmp -s - " + plain_), 0);
 }
 
 TEST_F(ToolsTest, Lbzip2) {
   std::string f = Write("a.xml.bz2");
-  if (!Have("lbzip2")) GTEST_SKIP() << "lbzip2 not installed";
+  if (!Have("lbzip2")) DW_SKIP_UNLESS_CI("lbzip2 not installed");
   EXPECT_EQ(Shell("lbzip2 -n 2 -dc " + f + " | cmp -s - " + plain_), 0);
 }
 
 TEST_F(ToolsTest, PythonBz2) {
   std::string f = Write("a.xml.bz2");
-  if (!Have("python3")) GTEST_SKIP() << "python3 not installed";
+  if (!Have("python3")) DW_SKIP_UNLESS_CI("python3 not installed");
   EXPECT_EQ(Shell("python3 -c 'import bz2,sys; sys.exit(bz2.open(sys.argv[1]).read() != "
                   "open(sys.argv[2],\"rb\").read())' " +
                   f + " " + plain_),
@@ -64,7 +65,7 @@ TEST_F(ToolsTest, PythonBz2) {
 
 TEST_F(ToolsTest, Gzip) {
   std::string f = Write("a.xml.gz");
-  if (!Have("gzip")) GTEST_SKIP() << "gzip not installed";
+  if (!Have("gzip")) DW_SKIP_UNLESS_CI("gzip not installed");
   EXPECT_EQ(Shell("gzip -t " + f), 0);
   EXPECT_EQ(Shell("gzip -dc " + f + " | cmp -s - " + plain_), 0);
   if (Have("pigz")) {
@@ -74,7 +75,7 @@ TEST_F(ToolsTest, Gzip) {
 
 TEST_F(ToolsTest, Zstd) {
   std::string f = Write("a.xml.zst");
-  if (!Have("zstd")) GTEST_SKIP() << "zstd not installed";
+  if (!Have("zstd")) DW_SKIP_UNLESS_CI("zstd not installed");
   EXPECT_EQ(Shell("zstd -q -t " + f), 0);
   EXPECT_EQ(Shell("zstd -q -dc " + f + " | cmp -s - " + plain_), 0);
 }
