@@ -29,6 +29,15 @@ for t in t2 t3 t4; do
   ((used < 1024)) || fail "$t: sparse file not sparse ($used KiB)"
 done
 [[ $(grep -c ": OK" "$T/out2") == 3 ]] || fail "expected 3 OK lines"
+# The manifest kept with the transfer's log (default digest xxh3): xxh128sum's
+# format, one line per regular file, matching every copy.
+man=$(ls -t "$T"/log/*.xxh128 | head -1)
+[[ $(wc -l <"$man") == $(find "$SRC/tree" -type f | wc -l) ]] || { cat "$man"; fail "manifest: wrong number of files"; }
+if command -v xxh128sum >/dev/null; then
+  for t in t2 t3 t4; do (cd "$T/$t" && xxh128sum --quiet -c "$man") || fail "$t does not match the manifest"; done
+  diff <(cd "$SRC" && find tree -type f -print0 | sort -z | xargs -0 xxh128sum) <(sort -k2 "$man") ||
+    fail "manifest differs from xxh128sum of the source"
+fi
 no_agents_left
 no_firewall_left 2 3 4
 
