@@ -579,8 +579,10 @@ Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain,
           a.finished = true;
           a.ok = false;
           // A hop we stopped because it was routed around keeps that reason.
-          if (!a.routed_around) a.message = m.value("message", std::string("failed"));
-          LogError("transfer: {}: {}", a.label, a.message);
+          if (!a.routed_around) {
+            a.message = m.value("message", std::string("failed"));
+            LogError("transfer: {}: {}", a.label, a.message);
+          }
           if (ev->agent == 0 && phase == Phase::kSourcePreflight) {
             fatal = Status::InvalidArgument(a.message);
             abort_all("source preflight failed");
@@ -645,11 +647,15 @@ Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain,
           if (manifest_this_round && rs->rec->manifest_open()) {
             for (const auto& f : m.value("files", json::array())) {
               ManifestFile mf;
-              mf.path = f.at(0).get<std::string>();
-              mf.size = f.at(1).get<uint64_t>();
-              auto d = HexDecode(f.at(2).get<std::string>());
-              Status as = d.ok() ? Status::OK() : d.status();
-              if (as.ok()) {
+              Status as;
+              if (!f.is_array() || f.size() != 3 || !f[0].is_string() ||
+                  !f[1].is_number_unsigned() || !f[2].is_string()) {
+                as = Status::Corruption("bad manifest entry from the source agent: " + f.dump());
+              } else if (auto d = HexDecode(f[2].get<std::string>()); !d.ok()) {
+                as = d.status();
+              } else {
+                mf.path = f[0].get<std::string>();
+                mf.size = f[1].get<uint64_t>();
                 mf.digest = std::move(*d);
                 as = rs->rec->AddFile(mf);
               }
