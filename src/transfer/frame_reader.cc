@@ -104,7 +104,9 @@ void FrameReader::WorkLoop() {
       }
     }
     std::lock_guard l(mu_);
-    if (spare_.size() < depth_ && slot->body.capacity() >= (64 << 10))
+    // Only big bodies are kept: a small one would be zero-filled again when
+    // resized up for the next big frame.
+    if (spare_.size() < depth_ && slot->body.size() >= (256 << 10))
       spare_.push_back(std::move(slot->body));
     slot->out.emplace(std::move(f));
     if (slot == order_.front()) out_cv_.notify_all();

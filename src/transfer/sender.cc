@@ -190,7 +190,7 @@ class BufferPool {
     return b;
   }
   void Put(std::string b) {
-    if (b.capacity() < kBlockSize) return;
+    if (b.size() < kBlockSize / 2) return;  // a small one would be zero-filled when grown
     std::lock_guard l(mu_);
     if (free_.size() < max_) free_.push_back(std::move(b));
   }
@@ -366,7 +366,7 @@ class Pipeline {
           ++seq;
         } else {
           st = emit({head, d->bytes});
-          pool_.Put(std::move(d->bytes));
+          if (d->bytes.size() >= kBlockSize / 2) pool_.Put(std::move(d->bytes));
         }
       } else {
         std::string plain = EncodeFrame(frame);
@@ -614,7 +614,12 @@ Status Sender::Run(const std::string& root, const std::vector<SourceEntry>& entr
           Data d;
           d.offset = o;
           d.raw_len = static_cast<uint32_t>(n);
-          d.bytes = pipe.pool().Get(n);
+          // Small reads get a buffer of their own: resizing a recycled 1 MiB
+          // block down and up again would zero-fill it.
+          if (n >= kBlockSize / 2)
+            d.bytes = pipe.pool().Get(n);
+          else
+            d.bytes.resize(n);
           DW_RETURN_IF_ERROR(PreadFull(fd, d.bytes.data(), n, o, se.abs_path));
           if (dig) dig->Update(d.bytes);
           o += n;
