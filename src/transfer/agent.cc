@@ -1,6 +1,7 @@
 #include "transfer/agent.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -585,6 +586,11 @@ Status RunSend(const json& h, ControlChannel* ch) {
 }  // namespace
 
 Status RunAgent(int in_fd, int out_fd) {
+  // The data path allocates and frees ~1 MiB blocks on several threads: keep
+  // them on the heap (no mmap/munmap and page faults per block). Memory stays
+  // bounded by the pipelines' queue depths.
+  ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
   StartSignalWatcher();
   ControlChannel ch(in_fd, out_fd);
   auto hello = ch.Read();

@@ -8,8 +8,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -24,6 +22,7 @@
 
 #include "base/log.h"
 #include "transfer/digest.h"
+#include "transfer/frame_reader.h"
 
 extern char** environ;
 
@@ -31,6 +30,8 @@ namespace dw::transfer {
 namespace {
 
 constexpr const char* kStateLog = "state.log";
+// Writeback of received data is started every this many bytes of a file.
+constexpr uint64_t kWritebackChunk = 8 << 20;
 
 // openat2 beneath `dirfd`, never following a symlink in any component.
 int OpenBeneath(int dirfd, const std::string& rel, int flags, mode_t mode) {
@@ -111,31 +112,6 @@ Status WriteFull(int fd, std::string_view d, uint64_t off, const std::string& pa
     off += static_cast<uint64_t>(w);
   }
   return Status::OK();
-}
-
-// Takes the frame's bytes (moved out when they are not compressed).
-Result<std::string> Decompress(Data& d) {
-  if (d.codec == Codec::kNone) return std::move(d.bytes);
-  std::string out(d.raw_len, '\0');
-  if (d.codec == Codec::kZstd) {
-    // One context per thread, freed when the thread ends.
-    struct FreeDCtx {
-      void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
-    };
-    thread_local std::unique_ptr<ZSTD_DCtx, FreeDCtx> dctx(ZSTD_createDCtx());
-    size_t n =
-        ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), d.bytes.data(), d.bytes.size());
-    if (ZSTD_isError(n) || n != d.raw_len)
-      return Status::Corruption("corrupt zstd block in stream");
-  } else if (d.codec == Codec::kGzip) {
-    uLongf n = d.raw_len;
-    if (uncompress(reinterpret_cast<Bytef*>(out.data()), &n,
-                   reinterpret_cast<const Bytef*>(d.bytes.data()),
-                   static_cast<uLong>(d.bytes.size())) != Z_OK ||
-        n != d.raw_len)
-      return Status::Corruption("corrupt zlib block in stream");
-  }
-  return out;
 }
 
 timespec ToTimespec(int64_t ns) {
@@ -327,7 +303,10 @@ Status Receiver::Run(FrameConn* conn, const Session& session) {
 }
 
 Status Receiver::Receive(FrameConn* conn) {
-  DW_ASSIGN_OR_RETURN(Frame first, conn->ReadFrame());
+  // Frames are read, opened and decompressed ahead by other threads while this
+  // one hashes and writes.
+  FrameReader reader(conn);
+  DW_ASSIGN_OR_RETURN(Frame first, reader.Next());
   auto* hdr = std::get_if<Header>(&first);
   if (hdr == nullptr) return Status::Corruption("stream does not start with a header");
   if (hdr->version != kProtocolVersion)
@@ -363,11 +342,12 @@ Status Receiver::Receive(FrameConn* conn) {
   Entry cur;
   bool in_file = false;
   uint64_t expect = 0, keep = 0;
+  uint64_t flushed = 0;  // writeback started up to here
   std::unique_ptr<Digester> dig;
 
   while (true) {
     if (aborted_) return Status::Aborted("transfer aborted");
-    DW_ASSIGN_OR_RETURN(Frame f, conn->ReadFrame());
+    DW_ASSIGN_OR_RETURN(Frame f, reader.Next());
     if (auto* e = std::get_if<Entry>(&f)) {
       if (in_file) return Status::Corruption("entry before the end of " + cur_path);
       DW_RETURN_IF_ERROR(ValidateStreamPath(e->path, opts_.name));
@@ -433,6 +413,7 @@ Status Receiver::Receive(FrameConn* conn) {
         cur_path = p;
         in_file = true;
         expect = e->start;
+        flushed = expect;
         bytes_ += keep;
       }
       continue;
@@ -442,7 +423,8 @@ Status Receiver::Receive(FrameConn* conn) {
       if (d->offset != expect) return Status::Corruption("data out of order in " + cur_path);
       if (!streaming && d->offset + d->raw_len > cur.size)
         return Status::Corruption("data beyond the size of " + cur_path);
-      DW_ASSIGN_OR_RETURN(std::string raw, Decompress(*d));
+      DW_RETURN_IF_ERROR(DecompressData(d));  // done by the reader: a no-op here
+      const std::string& raw = d->bytes;
       expect += d->raw_len;
       if (expect <= keep) continue;
       uint64_t skip = d->offset < keep ? keep - d->offset : 0;
@@ -458,6 +440,14 @@ Status Receiver::Receive(FrameConn* conn) {
         }
       } else {
         DW_RETURN_IF_ERROR(WriteFull(file.fd, part, d->offset + skip, cur_path));
+        // Start writeback as the data arrives, so that the syncfs before
+        // publishing finds little left to write (the disk works during the
+        // transfer, not after it).
+        if (expect - flushed >= kWritebackChunk) {
+          ::sync_file_range(file.fd, static_cast<off_t>(flushed),
+                            static_cast<off_t>(expect - flushed), SYNC_FILE_RANGE_WRITE);
+          flushed = expect;
+        }
       }
       bytes_ += part.size();
       continue;
@@ -497,6 +487,9 @@ Status Receiver::Receive(FrameConn* conn) {
         return Status::FromErrno("chown " + cur_path, errno);
       timespec ts[2] = {ToTimespec(cur.mtime_ns), ToTimespec(cur.mtime_ns)};
       ::futimens(file.fd, ts);
+      if (expect > flushed)
+        ::sync_file_range(file.fd, static_cast<off_t>(flushed),
+                          static_cast<off_t>(expect - flushed), SYNC_FILE_RANGE_WRITE);
       file = Fd();
       std::string line = HexEncode(cur_path) + "\t" + std::to_string(cur.size) + "\t" +
                          HexEncode(fe->digest) + "\n";

@@ -57,8 +57,8 @@ std::string Relay::Connect(const std::vector<Hop>& next) {
 
 void Relay::Forward(std::string_view len, std::string_view body) {
   if (!conn_) return;
-  Status s = conn_->WriteWire(len, 0);
-  if (s.ok()) s = conn_->WriteWire(body, 1);
+  const std::string_view parts[] = {len, body};
+  Status s = conn_->WriteWireV(parts, 1);
   if (!s.ok()) {
     LogWarn("transfer[{}]: relay to {} failed, forwarding stopped: {}", label_, host_,
             s.ToString());
