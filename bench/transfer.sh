@@ -10,11 +10,33 @@
 # Runs: unlimited link, 1 target; then the source link limited with tc tbf
 # (1 Gbit/s, or BENCH_RATE), 1 and 3 targets, chain and fan-out. No timing
 # assertions: figures only. BENCH_ONLY=limited runs only the limited rows.
+#
+# CPU: every process of the benchmark (this shell's children and the targets'
+# sshd with the agents it starts) runs in a cpu accounting cgroup made here
+# (cgroup v2, else v1 cpuacct); each row reports the CPU seconds all ends used
+# and CPU seconds per GB, which a loaded machine inflates far less than the wall
+# time. Where no cgroup can be made the CPU columns show "-".
 set -euo pipefail
 MIB=${1:-2048}
 source "$(dirname "$0")/../tests/transfer/lib.sh"
 for c in nc pigz openssl rsync tc; do command -v $c >/dev/null || skip "needs $c"; done
 ns_setup 4
+CG=
+if [[ -f /sys/fs/cgroup/cgroup.controllers ]] && mkdir "/sys/fs/cgroup/dwbench-$ID" 2>/dev/null; then
+  CG=/sys/fs/cgroup/dwbench-$ID CG_ROOT=/sys/fs/cgroup
+elif [[ -d /sys/fs/cgroup/cpuacct ]] && mkdir "/sys/fs/cgroup/cpuacct/dwbench-$ID" 2>/dev/null; then
+  CG=/sys/fs/cgroup/cpuacct/dwbench-$ID CG_ROOT=/sys/fs/cgroup/cpuacct
+fi
+if [[ -n $CG ]]; then
+  for p in $$ "${SSHD_PIDS[@]}"; do echo "$p" >"$CG/cgroup.procs"; done
+  # Leave and remove the cgroup before lib.sh's cleanup (sshd must be gone first).
+  PRE_CLEANUP+=("kill ${SSHD_PIDS[*]} 2>/dev/null; sleep 0.3; echo \$\$ >$CG_ROOT/cgroup.procs; rmdir $CG")
+fi
+cpu_ns() {  # CPU nanoseconds used so far by the benchmark's processes
+  if [[ -z $CG ]]; then echo 0
+  elif [[ -f $CG/cpu.stat ]]; then echo $(($(awk '/^usage_usec/ {print $2}' "$CG/cpu.stat") * 1000))
+  else cat "$CG/cpuacct.usage"; fi
+}
 D=$T/data/db
 mkdir -p "$D/small"
 log "dataset: $MIB MiB"
@@ -37,20 +59,24 @@ run() {
   local name=$1
   shift
   clean_targets
-  local t0 t1
+  local t0 t1 c0 c1
+  c0=$(cpu_ns)
   t0=$(date +%s.%N)
   "$@" >/dev/null 2>"$T/bench.err" || { cat "$T/bench.err" >&2; fail "$name failed"; }
   t1=$(date +%s.%N)
+  c1=$(cpu_ns)
   [[ $(du -sb "$T/t2/db" | cut -f1) -ge $((BYTES - 100000)) ]] || fail "$name: incomplete copy"
   for i in 3 4; do
     [[ -z $(ls -A "$T/t$i") || $(du -sb "$T/t$i/db" | cut -f1) -ge $((BYTES - 100000)) ]] ||
       fail "$name: incomplete copy on t$i"
   done
-  local secs mbs
+  local secs mbs cpu
   secs=$(echo "$t1 - $t0" | bc -l)
   mbs=$(echo "$BYTES / $secs / 1000000" | bc -l)
-  printf '%-44s %7.1f s %8.1f MB/s\n' "$name" "$secs" "$mbs" >&2
-  RESULTS+=("$name;$secs;$mbs")
+  cpu=$([[ -n $CG ]] && echo "($c1 - $c0) / 1000000000" | bc -l || echo -)
+  printf '%-44s %7.1f s %8.1f MB/s  cpu %s s  load %s\n' "$name" "$secs" "$mbs" \
+    "$([[ $cpu == - ]] && echo - || printf %.1f "$cpu")" "$(cut -d' ' -f1 /proc/loadavg)" >&2
+  RESULTS+=("$name;$secs;$mbs;$cpu")
 }
 # A receiver pipeline in host 2 started in the background, then the sender in host 1.
 nc_pipe() {  # nc_pipe "SENDER PIPE" "RECEIVER PIPE"
@@ -102,12 +128,20 @@ run "limited: dumpworks --no-compress, 3 (fanout)" dw_transfer --no-compress --t
 [[ -n ${BENCH_ONLY:-} ]] || run "limited: tar|nc" nc_pipe "cd $T/data && tar cf - db" "tar xf - -C $T/t2"
 [[ -n ${BENCH_ONLY:-} ]] || run "limited: transferpy" transferpy
 
-tp=
-for r in "${RESULTS[@]}"; do [[ $r == "transferpy ("* ]] && tp=$(echo "$r" | cut -d';' -f2); done
+tp= tn=
+for r in "${RESULTS[@]}"; do
+  [[ $r == "transferpy ("* ]] && tp=$(echo "$r" | cut -d';' -f2)
+  [[ $r == "tar|nc;"* ]] && tn=$(echo "$r" | cut -d';' -f2)
+done
+ratio() { [[ -n $1 ]] && printf %.2f "$(echo "$1 / $2" | bc -l)" || echo -; }
 echo
 echo "dataset $BYTES bytes ($MIB MiB requested), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-44s %9s %10s %14s\n' tool seconds MB/s "x transferpy"
+echo "x transferpy / x tar|nc: that tool's time divided by this row's (higher = faster)"
+printf '%-48s %8s %8s %8s %9s %13s %9s\n' tool seconds MB/s "CPU s" "CPU s/GB" "x transferpy" "x tar|nc"
 for r in "${RESULTS[@]}"; do
-  IFS=';' read -r n s m <<<"$r"
-  printf '%-44s %9.1f %10.1f %14s\n' "$n" "$s" "$m" "$([[ -n $tp ]] && printf %.1f "$(echo "$tp / $s" | bc -l)" || echo -)"
+  IFS=';' read -r n s m c <<<"$r"
+  printf '%-48s %8.1f %8.1f %8s %9s %13s %9s\n' "$n" "$s" "$m" \
+    "$([[ $c == - ]] && echo - || printf %.1f "$c")" \
+    "$([[ $c == - ]] && echo - || printf %.2f "$(echo "$c / ($BYTES / 1000000000)" | bc -l)")" \
+    "$(ratio "$tp" "$s")" "$(ratio "$tn" "$s")"
 done

@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <cstring>
 #include <memory>
 
 namespace dw::transfer {
@@ -102,6 +103,51 @@ Result<std::string> FrameCipher::Seal(uint64_t seq, std::string_view plain) cons
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, o + plain.size()) != 1)
     return Status::IOError("AES-256-GCM encryption failed");
   return out;
+}
+
+Status FrameCipher::SealTo(uint64_t seq, std::span<const std::string_view> plain, char* out) const {
+  std::unique_ptr<EVP_CIPHER_CTX, CtxFree> ctx(EVP_CIPHER_CTX_new());
+  unsigned char iv[12];
+  MakeNonce(seq, iv);
+  auto* o = reinterpret_cast<unsigned char*>(out);
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
+                                 reinterpret_cast<const unsigned char*>(key_.data()), iv) != 1)
+    return Status::IOError("AES-256-GCM encryption failed");
+  for (std::string_view p : plain) {
+    int len = 0;
+    if (p.empty()) continue;
+    if (EVP_EncryptUpdate(ctx.get(), o, &len, reinterpret_cast<const unsigned char*>(p.data()),
+                          static_cast<int>(p.size())) != 1)
+      return Status::IOError("AES-256-GCM encryption failed");
+    o += len;
+  }
+  int fin = 0;
+  if (EVP_EncryptFinal_ex(ctx.get(), o, &fin) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, o + fin) != 1)
+    return Status::IOError("AES-256-GCM encryption failed");
+  return Status::OK();
+}
+
+Status FrameCipher::OpenInPlace(uint64_t seq, std::string* sealed) const {
+  if (sealed->size() < kTagSize) return Status::Corruption("sealed frame shorter than its tag");
+  std::unique_ptr<EVP_CIPHER_CTX, CtxFree> ctx(EVP_CIPHER_CTX_new());
+  unsigned char iv[12];
+  MakeNonce(seq, iv);
+  size_t n = sealed->size() - kTagSize;
+  unsigned char tag[kTagSize];
+  std::memcpy(tag, sealed->data() + n, kTagSize);
+  auto* o = reinterpret_cast<unsigned char*>(sealed->data());
+  int len = 0, fin = 0;
+  if (!ctx ||
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
+                         reinterpret_cast<const unsigned char*>(key_.data()), iv) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), o, &len, o, static_cast<int>(n)) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), o + len, &fin) != 1)
+    return Status::Corruption("frame " + std::to_string(seq) +
+                              " failed authentication (tampered in transit or wrong key)");
+  sealed->resize(n);
+  return Status::OK();
 }
 
 Result<std::string> FrameCipher::Open(uint64_t seq, std::string_view sealed) const {

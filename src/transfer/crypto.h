@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -41,8 +42,13 @@ class FrameCipher {
   explicit FrameCipher(std::string key) : key_(std::move(key)) {}
   // ciphertext || 16-byte tag; the nonce is the frame's sequence number.
   Result<std::string> Seal(uint64_t seq, std::string_view plain) const;
+  // Seal without a copy: encrypts the concatenation of `plain` straight into
+  // `out`, which must hold sum(plain sizes) + kTagSize bytes (tag last).
+  Status SealTo(uint64_t seq, std::span<const std::string_view> plain, char* out) const;
   // Fails with Corruption if the tag does not verify (tampered, wrong key, wrong seq).
   Result<std::string> Open(uint64_t seq, std::string_view sealed) const;
+  // Open in place: *sealed becomes the plaintext (same checks as Open).
+  Status OpenInPlace(uint64_t seq, std::string* sealed) const;
 
  private:
   std::string key_;

@@ -7,10 +7,14 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <vector>
 
 namespace dw::transfer {
 namespace {
@@ -135,8 +139,11 @@ Result<Socket> Connect(const std::string& host, int port, int timeout_s) {
       freeaddrinfo(res);
       return s;
     }
+    // With SO_SNDTIMEO a connect that timed out fails with EINPROGRESS.
     last = Status::Unavailable("connect " + host + ":" + std::to_string(port) + ": " +
-                               std::strerror(errno));
+                               (errno == EINPROGRESS
+                                    ? "timed out after " + std::to_string(timeout_s) + " s"
+                                    : std::string(std::strerror(errno))));
   }
   freeaddrinfo(res);
   return last;
@@ -161,6 +168,38 @@ Status WriteAll(const Socket& s, std::string_view data) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return Status::OK();
+}
+
+Status WriteAllV(const Socket& s, std::span<const std::string_view> parts) {
+  std::vector<iovec> iov;
+  iov.reserve(std::min<size_t>(parts.size(), IOV_MAX));
+  size_t i = 0;     // next part not yet in iov
+  size_t skip = 0;  // bytes of iov.front() already sent
+  while (true) {
+    // Refill the vector from the remaining parts.
+    while (iov.size() < IOV_MAX && i < parts.size()) {
+      if (!parts[i].empty()) iov.push_back({const_cast<char*>(parts[i].data()), parts[i].size()});
+      ++i;
+    }
+    if (iov.empty()) return Status::OK();
+    iov.front().iov_base = static_cast<char*>(iov.front().iov_base) + skip;
+    iov.front().iov_len -= skip;
+    skip = 0;
+    msghdr m{};
+    m.msg_iov = iov.data();
+    m.msg_iovlen = iov.size();
+    ssize_t n = ::sendmsg(s.fd(), &m, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return Status::Unavailable("send: timed out (no progress)");
+      return Status::Unavailable(std::string("send: ") + std::strerror(errno));
+    }
+    size_t left = static_cast<size_t>(n), done = 0;
+    while (done < iov.size() && left >= iov[done].iov_len) left -= iov[done++].iov_len;
+    iov.erase(iov.begin(), iov.begin() + static_cast<std::ptrdiff_t>(done));
+    skip = left;  // partial write into the (new) first vector
+  }
 }
 
 Status ReadExact(const Socket& s, char* buf, size_t n) {
@@ -282,21 +321,35 @@ Status FrameConn::WriteWire(std::string_view wire, uint64_t frames) {
   return WriteAll(sock_, wire);
 }
 
+Status FrameConn::WriteWireV(std::span<const std::string_view> parts, uint64_t frames) {
+  send_seq_ += frames;
+  return WriteAllV(sock_, parts);
+}
+
 Result<Frame> FrameConn::ReadFrame() {
+  std::string body;
+  uint64_t seq = 0;
+  DW_RETURN_IF_ERROR(ReadWire(&body, &seq));
+  return OpenFrame(seq, &body);
+}
+
+Status FrameConn::ReadWire(std::string* body, uint64_t* seq) {
   char len[4];
   DW_RETURN_IF_ERROR(ReadExact(sock_, len, 4));
   uint32_t n = 0;
   for (int i = 0; i < 4; ++i) n = (n << 8) | static_cast<uint8_t>(len[i]);
   if (n > kMaxFrameBody + kTagSize + 64)
     return Status::Corruption("frame length " + std::to_string(n) + " too large");
-  std::string body(n, '\0');
-  DW_RETURN_IF_ERROR(ReadExact(sock_, body.data(), n));
-  if (forward_) forward_(std::string_view(len, 4), body);
-  if (recv_cipher_) {
-    DW_ASSIGN_OR_RETURN(body, recv_cipher_->Open(recv_seq_, body));
-  }
-  ++recv_seq_;
-  return DecodeFrame(body);
+  body->resize(n);
+  DW_RETURN_IF_ERROR(ReadExact(sock_, body->data(), n));
+  if (forward_) forward_(std::string_view(len, 4), *body);
+  *seq = recv_seq_++;
+  return Status::OK();
+}
+
+Result<Frame> FrameConn::OpenFrame(uint64_t seq, std::string* body) const {
+  if (recv_cipher_) DW_RETURN_IF_ERROR(recv_cipher_->OpenInPlace(seq, body));
+  return DecodeFrame(*body);
 }
 
 }  // namespace dw::transfer

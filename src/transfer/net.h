@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,9 @@ void SetIoTimeout(const Socket& s, int timeout_s);
 std::string PeerAddress(const Socket& s);
 
 Status WriteAll(const Socket& s, std::string_view data);
+// Writes all of `parts`, in order, with as few sendmsg calls as possible (no
+// copy into one buffer).
+Status WriteAllV(const Socket& s, std::span<const std::string_view> parts);
 // Reads exactly n bytes; a clean EOF before them is Unavailable ("connection closed").
 Status ReadExact(const Socket& s, char* buf, size_t n);
 
@@ -73,7 +77,16 @@ class FrameConn {
   // Writes already sealed frames with their length prefixes (the shared
   // stream); `frames` is how many, to keep the sequence count.
   Status WriteWire(std::string_view wire, uint64_t frames = 1);
+  // The same, gathered from several buffers (one writev-like call per ~1024 parts).
+  Status WriteWireV(std::span<const std::string_view> parts, uint64_t frames);
   Result<Frame> ReadFrame();
+  // ReadFrame in two steps, for a parallel reader: ReadWire reads one frame off
+  // the wire (the forward callback sees it) and gives its still sealed body and
+  // sequence number; OpenFrame opens it in place and decodes it (the buffer
+  // stays the caller's, to reuse). OpenFrame is const and may run on several
+  // threads at once while one thread calls ReadWire.
+  Status ReadWire(std::string* body, uint64_t* seq);
+  Result<Frame> OpenFrame(uint64_t seq, std::string* body) const;
   // Chain relay: called with every frame ReadFrame reads, as it came off the
   // wire (length prefix, body still sealed), before it is opened or decoded.
   void SetForward(std::function<void(std::string_view len, std::string_view body)> f) {

@@ -99,11 +99,8 @@ struct Encoder {
     }
   }
   void operator()(const Data& d) {
-    out->push_back(static_cast<char>(FrameType::kData));
-    PutVarint(out, d.offset);
-    out->push_back(static_cast<char>(d.codec));
-    PutVarint(out, d.raw_len);
-    PutString(out, d.bytes);
+    out->append(EncodeDataHead(d));
+    out->append(d.bytes);
   }
   void operator()(const Hole& h) {
     out->push_back(static_cast<char>(FrameType::kHole));
@@ -159,6 +156,16 @@ const char* DigestName(DigestAlgo d) {
       return "sha256";
   }
   return "?";
+}
+
+std::string EncodeDataHead(const Data& d) {
+  std::string out;
+  out.push_back(static_cast<char>(FrameType::kData));
+  PutVarint(&out, d.offset);
+  out.push_back(static_cast<char>(d.codec));
+  PutVarint(&out, d.raw_len);
+  PutVarint(&out, d.bytes.size());
+  return out;
 }
 
 std::string EncodeFrame(const Frame& frame) {

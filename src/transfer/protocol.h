@@ -117,6 +117,9 @@ struct ResultFrame {
 using Frame = std::variant<Header, Entry, Data, Hole, FileEnd, End, ResumeState, ResultFrame>;
 
 std::string EncodeFrame(const Frame& frame);
+// The encoding of a Data frame without its content bytes, so that the bytes can
+// be written (or sealed) from where they are: EncodeFrame(d) == EncodeDataHead(d) + d.bytes.
+std::string EncodeDataHead(const Data& d);
 // Decodes one plaintext frame; any malformed field is a Corruption error.
 Result<Frame> DecodeFrame(std::string_view plain);
 

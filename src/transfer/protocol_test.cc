@@ -49,6 +49,17 @@ TEST(ProtocolTest, EntryRoundTrip) {
   EXPECT_EQ(out.checkpoints[1].digest, "zz");
 }
 
+TEST(ProtocolTest, DataHeadIsTheFramePrefix) {
+  Data d;
+  d.offset = 1ull << 33;
+  d.codec = Codec::kZstd;
+  d.raw_len = 1 << 20;
+  d.bytes = std::string(300, 'z');  // a two-byte length varint
+  EXPECT_EQ(EncodeDataHead(d) + d.bytes, EncodeFrame(d));
+  d.bytes.clear();
+  EXPECT_EQ(EncodeDataHead(d), EncodeFrame(d));
+}
+
 TEST(ProtocolTest, DataHeaderResumeResultRoundTrip) {
   Data d;
   d.offset = 7;

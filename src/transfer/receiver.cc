@@ -8,11 +8,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -23,6 +22,7 @@
 
 #include "base/log.h"
 #include "transfer/digest.h"
+#include "transfer/frame_reader.h"
 
 extern char** environ;
 
@@ -30,6 +30,8 @@ namespace dw::transfer {
 namespace {
 
 constexpr const char* kStateLog = "state.log";
+// Writeback of received data is started every this many bytes of a file.
+constexpr uint64_t kWritebackChunk = 8 << 20;
 
 // openat2 beneath `dirfd`, never following a symlink in any component.
 int OpenBeneath(int dirfd, const std::string& rel, int flags, mode_t mode) {
@@ -110,31 +112,6 @@ Status WriteFull(int fd, std::string_view d, uint64_t off, const std::string& pa
     off += static_cast<uint64_t>(w);
   }
   return Status::OK();
-}
-
-// Takes the frame's bytes (moved out when they are not compressed).
-Result<std::string> Decompress(Data& d) {
-  if (d.codec == Codec::kNone) return std::move(d.bytes);
-  std::string out(d.raw_len, '\0');
-  if (d.codec == Codec::kZstd) {
-    // One context per thread, freed when the thread ends.
-    struct FreeDCtx {
-      void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
-    };
-    thread_local std::unique_ptr<ZSTD_DCtx, FreeDCtx> dctx(ZSTD_createDCtx());
-    size_t n =
-        ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), d.bytes.data(), d.bytes.size());
-    if (ZSTD_isError(n) || n != d.raw_len)
-      return Status::Corruption("corrupt zstd block in stream");
-  } else if (d.codec == Codec::kGzip) {
-    uLongf n = d.raw_len;
-    if (uncompress(reinterpret_cast<Bytef*>(out.data()), &n,
-                   reinterpret_cast<const Bytef*>(d.bytes.data()),
-                   static_cast<uLong>(d.bytes.size())) != Z_OK ||
-        n != d.raw_len)
-      return Status::Corruption("corrupt zlib block in stream");
-  }
-  return out;
 }
 
 timespec ToTimespec(int64_t ns) {
@@ -326,7 +303,10 @@ Status Receiver::Run(FrameConn* conn, const Session& session) {
 }
 
 Status Receiver::Receive(FrameConn* conn) {
-  DW_ASSIGN_OR_RETURN(Frame first, conn->ReadFrame());
+  // Frames are read, opened and decompressed ahead by other threads while this
+  // one hashes and writes.
+  FrameReader reader(conn);
+  DW_ASSIGN_OR_RETURN(Frame first, reader.Next());
   auto* hdr = std::get_if<Header>(&first);
   if (hdr == nullptr) return Status::Corruption("stream does not start with a header");
   if (hdr->version != kProtocolVersion)
@@ -362,11 +342,12 @@ Status Receiver::Receive(FrameConn* conn) {
   Entry cur;
   bool in_file = false;
   uint64_t expect = 0, keep = 0;
+  uint64_t flushed = 0;  // writeback started up to here
   std::unique_ptr<Digester> dig;
 
   while (true) {
     if (aborted_) return Status::Aborted("transfer aborted");
-    DW_ASSIGN_OR_RETURN(Frame f, conn->ReadFrame());
+    DW_ASSIGN_OR_RETURN(Frame f, reader.Next());
     if (auto* e = std::get_if<Entry>(&f)) {
       if (in_file) return Status::Corruption("entry before the end of " + cur_path);
       DW_RETURN_IF_ERROR(ValidateStreamPath(e->path, opts_.name));
@@ -432,6 +413,7 @@ Status Receiver::Receive(FrameConn* conn) {
         cur_path = p;
         in_file = true;
         expect = e->start;
+        flushed = expect;
         bytes_ += keep;
       }
       continue;
@@ -441,7 +423,8 @@ Status Receiver::Receive(FrameConn* conn) {
       if (d->offset != expect) return Status::Corruption("data out of order in " + cur_path);
       if (!streaming && d->offset + d->raw_len > cur.size)
         return Status::Corruption("data beyond the size of " + cur_path);
-      DW_ASSIGN_OR_RETURN(std::string raw, Decompress(*d));
+      DW_RETURN_IF_ERROR(DecompressData(d));  // done by the reader: a no-op here
+      const std::string& raw = d->bytes;
       expect += d->raw_len;
       if (expect <= keep) continue;
       uint64_t skip = d->offset < keep ? keep - d->offset : 0;
@@ -457,6 +440,14 @@ Status Receiver::Receive(FrameConn* conn) {
         }
       } else {
         DW_RETURN_IF_ERROR(WriteFull(file.fd, part, d->offset + skip, cur_path));
+        // Start writeback as the data arrives, so that the syncfs before
+        // publishing finds little left to write (the disk works during the
+        // transfer, not after it).
+        if (expect - flushed >= kWritebackChunk) {
+          ::sync_file_range(file.fd, static_cast<off_t>(flushed),
+                            static_cast<off_t>(expect - flushed), SYNC_FILE_RANGE_WRITE);
+          flushed = expect;
+        }
       }
       bytes_ += part.size();
       continue;
@@ -496,6 +487,9 @@ Status Receiver::Receive(FrameConn* conn) {
         return Status::FromErrno("chown " + cur_path, errno);
       timespec ts[2] = {ToTimespec(cur.mtime_ns), ToTimespec(cur.mtime_ns)};
       ::futimens(file.fd, ts);
+      if (expect > flushed)
+        ::sync_file_range(file.fd, static_cast<off_t>(flushed),
+                          static_cast<off_t>(expect - flushed), SYNC_FILE_RANGE_WRITE);
       file = Fd();
       std::string line = HexEncode(cur_path) + "\t" + std::to_string(cur.size) + "\t" +
                          HexEncode(fe->digest) + "\n";
@@ -558,36 +552,105 @@ Status Receiver::Receive(FrameConn* conn) {
   for (auto& t : verifiers) t.join();
   if (aborted_) return Status::Aborted("transfer aborted");
   DW_RETURN_IF_ERROR(verify_status);
-  // Publish.
+  if (streaming && !opts_.after_command.empty()) DW_RETURN_IF_ERROR(RunAfterCommand());
+  // Publish: atomic renames into DIR (never over an entry unless --force),
+  // then DIR's fsync so that they survive a crash.
+  Env* env = opts_.env ? opts_.env : Env::Default();
   std::string from = staging_dir() + "/" + opts_.name;
   if (streaming) {
     // Stream types unpack into the (empty) target directory itself.
     std::error_code ec;
     for (auto& child_entry : std::filesystem::directory_iterator(from, ec)) {
       std::string to = opts_.dir + "/" + child_entry.path().filename().string();
-      if (::renameat2(AT_FDCWD, child_entry.path().c_str(), AT_FDCWD, to.c_str(),
-                      RENAME_NOREPLACE) != 0)
-        return Status::FromErrno("rename into " + to, errno);
+      DW_RETURN_IF_ERROR(env->RenameFile(child_entry.path().string(), to, /*replace=*/false));
     }
     if (ec) return Status::IOError("list " + from + ": " + ec.message());
   } else {
     std::string to = final_path();
-    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
-      if (errno != EEXIST || !opts_.force) return Status::FromErrno("rename to " + to, errno);
+    Status rs = env->RenameFile(from, to, /*replace=*/false);
+    if (rs.IsAlreadyExists() && opts_.force) {
       std::string old = staging_dir() + "/old";
-      if (::rename(to.c_str(), old.c_str()) != 0)
-        return Status::FromErrno("move aside " + to, errno);
-      if (::rename(from.c_str(), to.c_str()) != 0)
-        return Status::FromErrno("rename to " + to, errno);
-      LogInfo("transfer: replaced existing {} (--force)", to);
+      DW_RETURN_IF_ERROR(env->RenameFile(to, old, /*replace=*/false).WithContext("move aside"));
+      rs = env->RenameFile(from, to, /*replace=*/false);
+      if (rs.ok())
+        LogInfo("transfer: replaced existing {} (--force)", to);
+      else if (Status back = env->RenameFile(old, to, /*replace=*/false); !back.ok())
+        LogError("transfer: could not put the old {} back (it is in {}): {}", to, old,
+                 back.ToString());
     }
+    DW_RETURN_IF_ERROR(rs);
   }
-  int dfd = ::open(opts_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  DW_RETURN_IF_ERROR(env->SyncDir(opts_.dir));
   return Status::OK();
+}
+
+Status Receiver::RunAfterCommand() {
+  const std::string what =
+      opts_.after_command[0] +
+      (opts_.after_command.size() > 1 ? " " + opts_.after_command[1] : std::string());
+  const std::string cwd = staging_dir() + "/" + opts_.name;
+  const std::string log = staging_dir() + "/after-command.log";
+  LogInfo("transfer: running {} in the copy", what);
+  auto start = std::chrono::steady_clock::now();
+  int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out < 0) return Status::FromErrno("create " + log, errno);
+  // argv before fork: the child of a threaded process must not allocate.
+  std::vector<char*> a;
+  for (const auto& arg : opts_.after_command) a.push_back(const_cast<char*>(arg.c_str()));
+  a.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(out);
+    return Status::FromErrno("fork", errno);
+  }
+  if (pid == 0) {
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+    ::execvp(a[0], a.data());
+    ::_exit(127);
+  }
+  ::close(out);
+  int st = 0;
+  bool killed = false;
+  while (true) {
+    pid_t r = ::waitpid(pid, &st, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) return Status::FromErrno("wait for " + what, errno);
+    if (aborted_ && !killed) {
+      ::kill(pid, SIGTERM);
+      killed = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (killed) return Status::Aborted("transfer aborted during " + what);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    LogInfo("transfer: {} succeeded in {:.1f} s", what, s);
+    return Status::OK();
+  }
+  // Its last non-empty output line says why.
+  std::string last;
+  int fd = ::open(log.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    struct stat sb;
+    if (::fstat(fd, &sb) == 0) {
+      off_t from = std::max<off_t>(0, sb.st_size - 4096);
+      std::string tail(static_cast<size_t>(sb.st_size - from), '\0');
+      ssize_t n = ::pread(fd, tail.data(), tail.size(), from);
+      tail.resize(n > 0 ? static_cast<size_t>(n) : 0);
+      while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+      size_t nl = tail.find_last_of('\n');
+      last = nl == std::string::npos ? tail : tail.substr(nl + 1);
+    }
+    ::close(fd);
+  }
+  int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  if (code == 127) return Status::NotFound(what + ": " + opts_.after_command[0] + " not found");
+  return Status::IOError(what + " failed (exit status " + std::to_string(code) + ")" +
+                         (last.empty() ? std::string() : ": " + last));
 }
 
 }  // namespace dw::transfer

@@ -12,7 +12,9 @@ namespace dw::transfer {
 
 std::string Relay::Connect(const std::vector<Hop>& next) {
   for (const Hop& h : next) {
-    auto s = dw::transfer::Connect(h.host, h.port, std::min(io_timeout_, 10));
+    // Well inside the upstream's io timeout: it waits for this target's
+    // resume state while we try, and must not give up on us first.
+    auto s = dw::transfer::Connect(h.host, h.port, std::clamp(io_timeout_ / 3, 1, 10));
     Status st = s.status();
     if (st.ok()) {
       SetIoTimeout(*s, io_timeout_);
@@ -48,14 +50,15 @@ std::string Relay::Connect(const std::vector<Hop>& next) {
     }
     LogWarn("transfer[{}]: next hop {} unreachable, routing around it: {}", label_, h.host,
             st.ToString());
+    skipped_.emplace_back(h.host, st.ToString());
   }
   return "";
 }
 
 void Relay::Forward(std::string_view len, std::string_view body) {
   if (!conn_) return;
-  Status s = conn_->WriteWire(len, 0);
-  if (s.ok()) s = conn_->WriteWire(body, 1);
+  const std::string_view parts[] = {len, body};
+  Status s = conn_->WriteWireV(parts, 1);
   if (!s.ok()) {
     LogWarn("transfer[{}]: relay to {} failed, forwarding stopped: {}", label_, host_,
             s.ToString());

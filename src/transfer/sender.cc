@@ -16,7 +16,9 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <thread>
+#include <utility>
 
 #include "base/log.h"
 #include "transfer/digest.h"
@@ -82,7 +84,10 @@ struct Job {
   uint64_t count = 0;  // frames
   std::vector<Frame> frames;
   uint64_t raw = 0;  // content bytes it carries (progress)
-  std::string wire;  // result
+  // The result, in order: small frames packed together, each big block in a
+  // buffer of its own (written with one gathering send, never concatenated).
+  std::vector<std::string> wire;
+  uint64_t wire_bytes = 0;
   Status status;
   bool done = false;
 };
@@ -140,8 +145,8 @@ Status PreadFull(int fd, char* buf, size_t n, uint64_t off, const std::string& p
   return Status::OK();
 }
 
-Result<std::string> Compress(Codec codec, int level, std::string_view raw) {
-  std::string out;
+// Compresses `raw` into *out (its contents are replaced).
+Status Compress(Codec codec, int level, std::string_view raw, std::string* out) {
   if (codec == Codec::kZstd) {
     // One context per thread, freed when the thread ends.
     struct FreeCCtx {
@@ -149,27 +154,63 @@ Result<std::string> Compress(Codec codec, int level, std::string_view raw) {
     };
     thread_local std::unique_ptr<ZSTD_CCtx, FreeCCtx> owned(ZSTD_createCCtx());
     ZSTD_CCtx* cctx = owned.get();
-    out.resize(ZSTD_compressBound(raw.size()));
-    size_t n = ZSTD_compressCCtx(cctx, out.data(), out.size(), raw.data(), raw.size(), level);
+    out->resize(ZSTD_compressBound(raw.size()));
+    size_t n = ZSTD_compressCCtx(cctx, out->data(), out->size(), raw.data(), raw.size(), level);
     if (ZSTD_isError(n)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(n));
-    out.resize(n);
+    out->resize(n);
   } else {
     uLongf n = compressBound(static_cast<uLong>(raw.size()));
-    out.resize(n);
-    if (compress2(reinterpret_cast<Bytef*>(out.data()), &n,
+    out->resize(n);
+    if (compress2(reinterpret_cast<Bytef*>(out->data()), &n,
                   reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()),
                   std::clamp(level, 1, 9)) != Z_OK)
       return Status::IOError("zlib compression failed");
-    out.resize(n);
+    out->resize(n);
   }
-  return out;
+  return Status::OK();
+}
+
+// Block buffers for reuse: a recycled buffer needs no page faults, and
+// resizing it down to a block does not zero-fill it (std::string::resize does
+// for new bytes).
+class BufferPool {
+ public:
+  explicit BufferPool(size_t max) : max_(max) {}
+  // A buffer of size n (contents unspecified).
+  std::string Get(size_t n) {
+    std::string b;
+    {
+      std::lock_guard l(mu_);
+      if (!free_.empty()) {
+        b = std::move(free_.back());
+        free_.pop_back();
+      }
+    }
+    b.resize(n);
+    return b;
+  }
+  void Put(std::string b) {
+    if (b.size() < kBlockSize / 2) return;  // a small one would be zero-filled when grown
+    std::lock_guard l(mu_);
+    if (free_.size() < max_) free_.push_back(std::move(b));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> free_;
+  size_t max_;
+};
+
+void PutLength(char* p, size_t n) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((n >> (8 * (3 - i))) & 0xff);
 }
 
 // The ordered, bounded work pipeline: Push() in order, workers transform, the
 // writer takes finished jobs in order.
 class Pipeline {
  public:
-  Pipeline(const SenderOptions& o, size_t workers) : opts_(o), cipher_(DataKey(o.key)) {
+  Pipeline(const SenderOptions& o, size_t workers)
+      : opts_(o), cipher_(DataKey(o.key)), pool_(workers * 8 + 8) {
     cap_ = workers * 4 + 2;
     for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
   }
@@ -256,35 +297,97 @@ class Pipeline {
   }
   void Transform(Job* job) {
     uint64_t seq = job->seq;
-    for (Frame& frame : job->frames) {
-      if (auto* d = std::get_if<Data>(&frame); d && opts_.codec != Codec::kNone) {
-        auto c = Compress(opts_.codec, opts_.level, d->bytes);
-        if (!c.ok()) {
-          job->status = c.status();
-          return;
-        }
-        if (c->size() < d->bytes.size()) {
-          d->bytes = std::move(*c);
-          d->codec = opts_.codec;
-        }
-      }
-      std::string plain = EncodeFrame(frame);
-      frame = End{};  // free the block early
+    std::string small;  // small frames, packed
+    auto flush_small = [&] {
+      if (small.empty()) return;
+      job->wire_bytes += small.size();
+      job->wire.push_back(std::move(small));
+      small.clear();
+    };
+    // Appends one frame (length prefix + body) whose plaintext is the
+    // concatenation of `plain`; a big one goes in a buffer of its own.
+    auto emit = [&](std::initializer_list<std::string_view> plain) -> Status {
+      size_t n = 0;
+      for (std::string_view p : plain) n += p.size();
+      size_t body = n + (opts_.encrypt ? kTagSize : 0);
+      bool big = body >= kBigFrame;
+      std::string big_buf;
+      if (big) big_buf = pool_.Get(4 + body);
+      std::string& out = big ? big_buf : small;
+      size_t at = big ? 0 : out.size();
+      if (!big) out.resize(at + 4 + body);
+      PutLength(out.data() + at, body);
       if (opts_.encrypt) {
-        auto sealed = cipher_.Seal(seq, plain);
-        if (!sealed.ok()) {
-          job->status = sealed.status();
-          return;
+        DW_RETURN_IF_ERROR(
+            cipher_.SealTo(seq, std::span<const std::string_view>(plain.begin(), plain.size()),
+                           out.data() + at + 4));
+      } else {
+        char* o = out.data() + at + 4;
+        for (std::string_view p : plain) {
+          std::memcpy(o, p.data(), p.size());
+          o += p.size();
         }
-        plain = std::move(*sealed);
       }
       ++seq;
-      uint32_t n = static_cast<uint32_t>(plain.size());
-      for (int i = 3; i >= 0; --i) job->wire.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
-      job->wire += plain;  // one copy: no intermediate WireFrame string
+      if (big) {
+        flush_small();
+        job->wire_bytes += big_buf.size();
+        job->wire.push_back(std::move(big_buf));
+      }
+      return Status::OK();
+    };
+    for (Frame& frame : job->frames) {
+      Status st;
+      if (auto* d = std::get_if<Data>(&frame)) {
+        if (opts_.codec != Codec::kNone) {
+          std::string c = pool_.Get(ZSTD_compressBound(d->bytes.size()));
+          Status cs = Compress(opts_.codec, opts_.level, d->bytes, &c);
+          if (!cs.ok()) {
+            job->status = cs;
+            return;
+          }
+          if (c.size() < d->bytes.size()) {
+            pool_.Put(std::exchange(d->bytes, std::move(c)));
+            d->codec = opts_.codec;
+          } else {
+            pool_.Put(std::move(c));
+          }
+        }
+        std::string head = EncodeDataHead(*d);
+        if (!opts_.encrypt && d->bytes.size() >= kBigFrame) {
+          // Unsealed big block: its buffer goes to the socket as it is.
+          size_t at = small.size();
+          small.resize(at + 4);
+          PutLength(small.data() + at, head.size() + d->bytes.size());
+          small += head;
+          flush_small();
+          job->wire_bytes += d->bytes.size();
+          job->wire.push_back(std::move(d->bytes));
+          ++seq;
+        } else {
+          st = emit({head, d->bytes});
+          if (d->bytes.size() >= kBlockSize / 2) pool_.Put(std::move(d->bytes));
+        }
+      } else {
+        std::string plain = EncodeFrame(frame);
+        st = emit({plain});
+      }
+      frame = End{};  // free the block early
+      if (!st.ok()) {
+        job->status = st;
+        return;
+      }
     }
+    flush_small();
     job->frames.clear();
   }
+
+ public:
+  BufferPool& pool() { return pool_; }
+
+ private:
+  // Frames from this size on get a buffer of their own.
+  static constexpr size_t kBigFrame = 64 << 10;
   static constexpr size_t kBatchBytes = 512 << 10;
   static constexpr size_t kBatchFrames = 1024;
   std::shared_ptr<Job> batch_;  // producer only
@@ -292,6 +395,7 @@ class Pipeline {
 
   const SenderOptions& opts_;
   FrameCipher cipher_;
+  BufferPool pool_;
   std::mutex mu_;
   std::condition_variable cv_, space_cv_, done_cv_;
   std::deque<std::shared_ptr<Job>> order_, todo_;
@@ -368,9 +472,10 @@ Status Sender::Run(const std::string& root, const std::vector<SourceEntry>& entr
         pipe.Cancel();
         break;
       }
+      std::vector<std::string_view> parts(job->wire.begin(), job->wire.end());
       for (auto& t : targets) {
         if (!t->status.ok()) continue;
-        Status s = t->conn->WriteWire(job->wire, job->count);
+        Status s = t->conn->WriteWireV(parts, job->count);
         if (!s.ok()) {
           t->status = s.WithContext(t->name);
           LogWarn("transfer: target {} failed: {}", t->name, s.ToString());
@@ -383,7 +488,8 @@ Status Sender::Run(const std::string& root, const std::vector<SourceEntry>& entr
         pipe.Cancel();
         break;
       }
-      wire_bytes += job->wire.size();
+      wire_bytes += job->wire_bytes;
+      for (std::string& b : job->wire) pipe.pool().Put(std::move(b));
       if (opts_.bwlimit > 0) {
         double due = static_cast<double>(wire_bytes) / static_cast<double>(opts_.bwlimit);
         double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -411,21 +517,24 @@ Status Sender::Run(const std::string& root, const std::vector<SourceEntry>& entr
       uint64_t off = 0;
       while (true) {
         if (aborted_) return Status::Aborted("transfer aborted");
-        ssize_t n = ::read(opts_.stream_fd, buf.data(), buf.size());
+        Data d;
+        d.bytes = pipe.pool().Get(kBlockSize);
+        ssize_t n = ::read(opts_.stream_fd, d.bytes.data(), d.bytes.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return Status::FromErrno("read the backup stream", errno);
         if (n == 0) break;
-        Data d;
         d.offset = off;
         d.raw_len = static_cast<uint32_t>(n);
-        d.bytes.assign(buf.data(), static_cast<size_t>(n));
+        d.bytes.resize(static_cast<size_t>(n));
         dig->Update(d.bytes);
         off += static_cast<uint64_t>(n);
         total_bytes_ = off;
         if (!pipe.Push(std::move(d), static_cast<uint64_t>(n)))
           return Status::Aborted("transfer cancelled");
       }
-      if (!pipe.Push(FileEnd{dig->Digest()}, 0)) return Status::Aborted("transfer cancelled");
+      std::string digest = dig->Digest();
+      if (opts_.on_file_digest) opts_.on_file_digest(root, off, digest);
+      if (!pipe.Push(FileEnd{std::move(digest)}, 0)) return Status::Aborted("transfer cancelled");
       if (!pipe.Push(End{1, off}, 0)) return Status::Aborted("transfer cancelled");
       return Status::OK();
     }
@@ -507,7 +616,12 @@ Status Sender::Run(const std::string& root, const std::vector<SourceEntry>& entr
           Data d;
           d.offset = o;
           d.raw_len = static_cast<uint32_t>(n);
-          d.bytes.resize(n);
+          // Small reads get a buffer of their own: resizing a recycled 1 MiB
+          // block down and up again would zero-fill it.
+          if (n >= kBlockSize / 2)
+            d.bytes = pipe.pool().Get(n);
+          else
+            d.bytes.resize(n);
           DW_RETURN_IF_ERROR(PreadFull(fd, d.bytes.data(), n, o, se.abs_path));
           if (dig) dig->Update(d.bytes);
           o += n;
@@ -515,6 +629,7 @@ Status Sender::Run(const std::string& root, const std::vector<SourceEntry>& entr
         }
       }
       if (dig) full_digest = dig->Digest();
+      if (opts_.on_file_digest) opts_.on_file_digest(se.entry.path, size, full_digest);
       if (!pipe.Push(FileEnd{full_digest}, 0)) return Status::Aborted("transfer cancelled");
     }
     if (!pipe.Push(End{entries.size(), total_bytes_}, 0))
