@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "db/database.h"
 #include "env/env.h"
 #include "jobs/export.h"
+#include "mw/external_store.h"
 #include "mw/siteinfo.h"
 #include "stream/output.h"
 #include "stream/sink.h"
@@ -137,7 +139,7 @@ int RunExport(int argc, char** argv) {
   bool full = false, current = false, logs = false, stub = false, revrange = false;
   bool skip_header = false, skip_footer = false, overwrite = false;
   std::optional<int64_t> start, end, revstart, revend;
-  std::vector<std::string> outputs_raw, filters_raw;
+  std::vector<std::string> outputs_raw, filters_raw, external_raw;
   int batch = 10000;
   app.add_option("--db", db_url,
                  "the wiki database: sqlite:PATH or "
@@ -146,6 +148,9 @@ int RunExport(int argc, char** argv) {
                  "api.php siteinfo JSON file (siprop=general|namespaces|namespacealiases)");
   app.add_option("--config", config_path, "dumps INI config file (FILE or FILE:SECTION)");
   app.add_option("--wiki", wiki, "the wiki (database name) to dump, with --config");
+  app.add_option("--external-store", external_raw,
+                 "CLUSTER=DBURL: the database whose `blobs` table holds DB://CLUSTER/... text "
+                 "(repeatable; overrides [externalstore] of --config)");
   auto* g = app.add_option_group("what", "what to dump (one of)");
   g->add_flag("--full", full, "every revision");
   g->add_flag("--current", current, "the latest revision of each page");
@@ -182,6 +187,7 @@ int RunExport(int argc, char** argv) {
   }
   // The database and siteinfo: --db/--siteinfo, or the wiki's config keys.
   Env* env = Env::Default();
+  std::map<std::string, db::DbSpec> clusters;
   if (!config_path.empty() || !wiki.empty()) {
     if (config_path.empty() || wiki.empty()) {
       PrintError("export", "--config and --wiki go together");
@@ -201,7 +207,24 @@ int RunExport(int argc, char** argv) {
       db_url = *url;
     }
     if (siteinfo_path.empty()) siteinfo_path = cfg->SiteInfoSource(wiki);
+    for (const auto& [cluster, url] : cfg->ExternalStores(wiki)) {
+      auto cs = db::ParseDbUrl(url);
+      if (!cs.ok()) {
+        PrintError("export", fmt::format("{}: [externalstore] {}: {}", cfg->source(), cluster,
+                                         cs.status().message()));
+        return kExitUsage;
+      }
+      clusters[cluster] = *cs;
+    }
   }
+  for (const std::string& arg : external_raw) {
+    Status st = mw::ExternalStore::AddClusterArg(arg, &clusters);
+    if (!st.ok()) {
+      PrintError("export", st.message());
+      return kExitUsage;
+    }
+  }
+  mw::ExternalStore external(std::move(clusters));
   if (db_url.empty()) {
     PrintError("export",
                "which database? give --db sqlite:PATH|mariadb://... or --config and --wiki");
@@ -244,6 +267,7 @@ int RunExport(int argc, char** argv) {
   opt.write_header = !skip_header;
   opt.write_footer = !skip_footer;
   opt.batch_size = batch;
+  if (!external.empty()) opt.external_store = &external;
 
   // Check everything that does not need the database before opening outputs.
   {
