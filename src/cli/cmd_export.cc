@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "db/database.h"
 #include "env/env.h"
 #include "jobs/export.h"
+#include "mw/external_store.h"
 #include "mw/siteinfo.h"
 #include "stream/output.h"
 #include "stream/file_sink.h"
@@ -115,11 +117,14 @@ int RunExport(int argc, char** argv) {
   bool full = false, current = false, logs = false, stub = false, revrange = false;
   bool skip_header = false, skip_footer = false, overwrite = false;
   std::optional<int64_t> start, end, revstart, revend;
-  std::vector<std::string> outputs_raw, filters_raw;
+  std::vector<std::string> outputs_raw, filters_raw, external_raw;
   int batch = 10000;
   AddWikiOptions(app, &where);
   app.add_option("--siteinfo", siteinfo_path,
                  "api.php siteinfo JSON file (siprop=general|namespaces|namespacealiases)");
+  app.add_option("--external-store", external_raw,
+                 "CLUSTER=DBURL: the database whose `blobs` table holds DB://CLUSTER/... text "
+                 "(repeatable; overrides [externalstore] of --config)");
   auto* g = app.add_option_group("what", "what to dump (one of)");
   g->add_flag("--full", full, "every revision");
   g->add_flag("--current", current, "the latest revision of each page");
@@ -161,10 +166,29 @@ int RunExport(int argc, char** argv) {
     PrintError("export", resolved.status().message());
     return kExitUsage;
   }
-  if (siteinfo_path.empty() && resolved->config) {
-    siteinfo_path = resolved->config->SiteInfoSource(where.wiki);
-  }
   const std::string& wiki = where.wiki;
+  std::map<std::string, db::DbSpec> clusters;
+  if (resolved->config) {
+    const config::Config& cfg = *resolved->config;
+    if (siteinfo_path.empty()) siteinfo_path = cfg.SiteInfoSource(wiki);
+    for (const auto& [cluster, url] : cfg.ExternalStores(wiki)) {
+      auto cs = db::ParseDbUrl(url);
+      if (!cs.ok()) {
+        PrintError("export", fmt::format("{}: [externalstore] {}: {}", cfg.source(), cluster,
+                                         cs.status().message()));
+        return kExitUsage;
+      }
+      clusters[cluster] = *cs;
+    }
+  }
+  for (const std::string& arg : external_raw) {
+    Status st = mw::ExternalStore::AddClusterArg(arg, &clusters);
+    if (!st.ok()) {
+      PrintError("export", st.message());
+      return kExitUsage;
+    }
+  }
+  mw::ExternalStore external(std::move(clusters));
   auto spec = db::ParseDbUrl(resolved->db_url);
   if (!spec.ok()) {
     PrintError("export", spec.status().message());
@@ -202,6 +226,7 @@ int RunExport(int argc, char** argv) {
   opt.write_header = !skip_header;
   opt.write_footer = !skip_footer;
   opt.batch_size = batch;
+  if (!external.empty()) opt.external_store = &external;
 
   // Check everything that does not need the database before opening outputs.
   {

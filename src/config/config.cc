@@ -262,6 +262,29 @@ Result<std::string> Config::DbUrl(std::string_view wiki) const {
   return url;
 }
 
+std::map<std::string, std::string> Config::ExternalStores(std::string_view wiki) const {
+  std::map<std::string, std::string> out;
+  auto add = [&](std::string_view section) {
+    const Section* sec = FindSection(section);
+    if (!sec) return;
+    for (const auto& [key, value] : *sec) {
+      std::string url(Trim(value));
+      for (size_t pos = url.find("{wiki}"); pos != std::string::npos;
+           pos = url.find("{wiki}", pos + wiki.size())) {
+        url.replace(pos, 6, wiki);
+      }
+      if (url.empty()) {
+        out.erase(key);
+      } else {
+        out[key] = url;
+      }
+    }
+  };
+  add("externalstore");
+  if (!wiki.empty()) add(fmt::format("externalstore:{}", wiki));
+  return out;
+}
+
 std::string Config::SiteInfoSource(std::string_view wiki) const {
   if (const Section* sec = FindSection(wiki)) {
     for (const char* k : {"siteinfo", "apiurl"}) {

@@ -81,6 +81,12 @@ class Config {
   // (use mw::SiteInfo::Defaults). Pass it to mw::SiteInfo::Load.
   std::string SiteInfoSource(std::string_view wiki) const;
 
+  // The external-store clusters of a wiki (MediaWiki's $wgExternalServers):
+  // every key of [externalstore] (cluster name, lowercased) with its database
+  // URL, "{wiki}" in a URL replaced by `wiki`. Keys of a section
+  // [externalstore:WIKI] override them for that wiki. Empty when none.
+  std::map<std::string, std::string> ExternalStores(std::string_view wiki) const;
+
   // The wikis of [wiki] dblist (one per line, '#' comments), minus skipdblist's.
   // An empty list when no dblist is configured.
   Result<std::vector<std::string>> Wikis(Env* env) const;

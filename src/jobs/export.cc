@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "format/xml_writer.h"
 #include "mw/content_model.h"
+#include "mw/external_store.h"
 #include "mw/revision_reader.h"
 #include "mw/text_blob.h"
 
@@ -388,7 +389,7 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
                          : "content address '" + s.address + "' is not a text row");
           continue;
         }
-        Status st = mw::DecodeTextBlob(s.text_flags, s.text_raw, &texts[i]);
+        Status st = mw::DecodeTextRow(s.text_flags, s.text_raw, options.external_store, &texts[i]);
         if (!st.ok()) {
           AddProblem(stats, r->rev_id, st.message() + " in text row " + s.address.substr(3));
           continue;

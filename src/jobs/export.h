@@ -23,6 +23,7 @@
 
 #include "base/status.h"
 #include "db/database.h"
+#include "mw/external_store.h"
 #include "mw/siteinfo.h"
 #include "stream/sink.h"
 
@@ -70,9 +71,10 @@ struct ExportOptions {
   Form form = Form::kOnePass;
   bool write_header = true;  // <mediawiki ...><siteinfo>...</siteinfo>
   bool write_footer = true;  // </mediawiki>
-  // Where `external` text blobs (DB://cluster/id) are read from; empty: such
-  // revisions are reported as problems and written without text.
-  std::optional<db::DbSpec> external_store;
+  // Where `external` text blobs (DB://cluster/id) are read from (not owned;
+  // used from the exporting thread only); nullptr: such revisions are reported
+  // as problems and written without text.
+  mw::ExternalStore* external_store = nullptr;
   // Rows per database batch (keyset pagination); memory stays bounded by this.
   int batch_size = 10000;
 };

@@ -7,9 +7,13 @@
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <variant>
 
@@ -140,9 +144,26 @@ class RowBuffer {
     bytes_ = 0;
   }
 
+  using Rows = std::vector<Owned>;
+  // Hands the buffered rows over (for a background Write) and empties the buffer.
+  Rows Take() {
+    Rows out;
+    out.reserve(values_.capacity());
+    out.swap(values_);
+    bytes_ = 0;
+    return out;
+  }
+  // Writes the buffered rows now.
   Status Flush() {
+    Rows rows = Take();
+    return Write(rows);
+  }
+  // Writes `values` (rows taken from this buffer). Uses only this buffer's
+  // statements and the connection: safe on another thread while the owner
+  // does not use the connection.
+  Status Write(const Rows& values) {
     size_t done = 0;
-    const size_t total = rows();
+    const size_t total = values.size() / columns_;
     std::vector<Value> params;
     while (done < total) {
       // Up to kRowsPerInsert rows and about kBytesPerInsert bytes per statement
@@ -153,7 +174,7 @@ class RowBuffer {
       while (done + n < total && n < kRowsPerInsert) {
         size_t row_bytes = 0;
         for (size_t c = 0; c < columns_; ++c) {
-          if (const auto* str = std::get_if<std::string>(&values_[(done + n) * columns_ + c])) {
+          if (const auto* str = std::get_if<std::string>(&values[(done + n) * columns_ + c])) {
             row_bytes += str->size();
           }
         }
@@ -173,14 +194,13 @@ class RowBuffer {
                 params.emplace_back(v);
               }
             },
-            values_[i]);
+            values[i]);
       }
       Status s = st->Bind(params);
       if (s.ok()) s = st->Execute().status();
       if (!s.ok()) return s.WithContext(fmt::format("insert into {}", table_));
       done += n;
     }
-    Clear();
     return Status::OK();
   }
 
@@ -213,11 +233,120 @@ class RowBuffer {
   std::map<size_t, std::unique_ptr<db::Statement>> statements_;
 };
 
+// Writes batches of rows on a thread of its own, so that parsing the next
+// batch overlaps with the database inserting this one. At most one batch is
+// in flight (memory: two batches). The owner may use the connection itself
+// only after Drain().
+class BackgroundWriter {
+ public:
+  using Batch = std::vector<std::pair<RowBuffer*, RowBuffer::Rows>>;
+
+  BackgroundWriter() : thread_([this] { Run(); }) {}
+  ~BackgroundWriter() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  // Waits for the batch in flight, then hands `batch` over. Returns the error
+  // of an earlier batch (and drops this one) if there was one.
+  Status Submit(Batch batch) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return !busy_; });
+    if (!error_.ok()) return error_;
+    batch_ = std::move(batch);
+    busy_ = true;
+    cv_.notify_all();
+    return Status::OK();
+  }
+  // Waits until everything submitted is written; its status.
+  Status Drain() {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return !busy_; });
+    return error_;
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> l(mu_);
+    for (;;) {
+      cv_.wait(l, [&] { return busy_ || stop_; });
+      if (!busy_) return;
+      Batch batch = std::move(batch_);
+      l.unlock();
+      Status s;
+      for (auto& [buffer, rows] : batch) {
+        s = buffer->Write(rows);
+        if (!s.ok()) break;
+      }
+      batch.clear();
+      l.lock();
+      if (!s.ok() && error_.ok()) error_ = s;
+      busy_ = false;
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Batch batch_;
+  bool busy_ = false;
+  bool stop_ = false;
+  Status error_;
+  std::thread thread_;  // last: starts after the members above exist
+};
+
+// Keys (titles, user names and ids, comments) this import has written: a Bloom
+// filter of fixed size (8 MiB), so memory stays bounded whatever the dump's size.
+// No false negatives: "not seen" means no row with that key was written by this
+// import, so when the table was empty before, no database lookup is needed.
+class SeenFilter {
+ public:
+  SeenFilter() : bits_(static_cast<uint64_t*>(std::calloc(kWords, sizeof(uint64_t)))) {}
+  ~SeenFilter() { std::free(bits_); }
+  SeenFilter(const SeenFilter&) = delete;
+  SeenFilter& operator=(const SeenFilter&) = delete;
+
+  void Add(char kind, std::string_view key) {
+    if (bits_ == nullptr) return;
+    Probe(kind, key, [&](uint64_t bit) { bits_[bit / 64] |= uint64_t{1} << (bit % 64); });
+  }
+  bool MaybeContains(char kind, std::string_view key) const {
+    if (bits_ == nullptr) return true;
+    bool all = true;
+    Probe(kind, key, [&](uint64_t bit) {
+      if (!(bits_[bit / 64] & (uint64_t{1} << (bit % 64)))) all = false;
+    });
+    return all;
+  }
+
+ private:
+  static constexpr uint64_t kBits = uint64_t{1} << 26;
+  static constexpr size_t kWords = kBits / 64;
+  template <typename F>
+  static void Probe(char kind, std::string_view key, F&& f) {
+    uint64_t h1 = std::hash<std::string_view>()(key) ^ (static_cast<uint64_t>(kind) << 56);
+    uint64_t h2 = h1 * 0x9e3779b97f4a7c15ULL;
+    h2 ^= h2 >> 29;
+    h2 |= 1;
+    for (uint64_t i = 0; i < 4; ++i) f((h1 + i * h2) % kBits);
+  }
+  uint64_t* bits_;
+};
+
 class Importer : public format::XmlHandler {
  public:
   Importer(db::Connection& conn, std::string_view name, const ImportOptions& options,
-           ImportObserver* observer, ImportStats* stats)
-      : conn_(conn), name_(name), options_(options), observer_(observer), stats_(*stats) {}
+           ImportObserver* observer, ImportStats* stats, BackgroundWriter* writer)
+      : conn_(conn),
+        name_(name),
+        options_(options),
+        observer_(observer),
+        stats_(*stats),
+        writer_(writer) {}
 
   // Expands {table} names and the text placeholder $T. MediaWiki stores strings
   // as TEXT in SQLite and looks them up with text values; a blob never equals a
@@ -268,24 +397,36 @@ class Importer : public format::XmlHandler {
                       "INSERT INTO {redirect} (rd_from, rd_namespace, rd_title, rd_interwiki, "
                       "rd_fragment)",
                       "(?, ?, $T, $T, $T)", 5);
+    b_comment_ = buf("comment",
+                     "INSERT INTO {comment} (comment_id, comment_hash, comment_text, "
+                     "comment_data)",
+                     "(?, ?, $T, NULL)", 3);
+    b_actor_ =
+        buf("actor", "INSERT INTO {actor} (actor_id, actor_user, actor_name)", "(?, ?, $T)", 3);
+    b_user_ = buf("user",
+                  "INSERT INTO {user} (user_id, user_name, user_real_name, user_password, "
+                  "user_newpassword, user_email, user_touched, user_token, "
+                  "user_registration, user_editcount)",
+                  "(?, $T, '', '', '', '', $T, '', NULL, 0)", 3);
     // Ids this import assigns itself (so rows can be written in batches): the
-    // next text and content ids, and the highest revision id already present.
+    // next text, content, comment and actor ids, and the highest ids already
+    // present (below them a lookup decides whether a row exists; above, and in
+    // tables that were empty, only what this import wrote can exist).
     DW_ASSIGN_OR_RETURN(int64_t max_old, MaxOf("SELECT MAX(old_id) FROM {text}"));
     DW_ASSIGN_OR_RETURN(int64_t max_content, MaxOf("SELECT MAX(content_id) FROM {content}"));
+    DW_ASSIGN_OR_RETURN(int64_t max_comment, MaxOf("SELECT MAX(comment_id) FROM {comment}"));
+    DW_ASSIGN_OR_RETURN(int64_t max_actor, MaxOf("SELECT MAX(actor_id) FROM {actor}"));
+    DW_ASSIGN_OR_RETURN(int64_t max_user, MaxOf("SELECT MAX(user_id) FROM {user}"));
     DW_ASSIGN_OR_RETURN(max_rev_at_start_, MaxOf("SELECT MAX(rev_id) FROM {revision}"));
+    DW_ASSIGN_OR_RETURN(max_page_at_start_, MaxOf("SELECT MAX(page_id) FROM {page}"));
     next_old_id_ = max_old + 1;
     next_content_id_ = max_content + 1;
-    DW_RETURN_IF_ERROR(prep(&ins_comment_,
-                            "INSERT INTO {comment} (comment_hash, comment_text, comment_data) "
-                            "VALUES (?, $T, NULL)"));
-    DW_RETURN_IF_ERROR(
-        prep(&ins_actor_, "INSERT INTO {actor} (actor_user, actor_name) VALUES (?, $T)"));
-    DW_RETURN_IF_ERROR(
-        prep(&ins_user_,
-             "INSERT INTO {user} (user_id, user_name, user_real_name, user_password, "
-             "user_newpassword, user_email, user_touched, user_token, "
-             "user_registration, user_editcount) VALUES (?, $T, '', '', '', '', $T, '', "
-             "NULL, 0)"));
+    next_comment_id_ = max_comment + 1;
+    next_actor_id_ = max_actor + 1;
+    comments_at_start_ = max_comment > 0;
+    actors_at_start_ = max_actor > 0;
+    users_at_start_ = max_user > 0;
+    max_page_seen_ = max_page_at_start_;
     DW_RETURN_IF_ERROR(prep(&upd_page_,
                             "UPDATE {page} SET page_is_redirect = ?, page_is_new = 0, "
                             "page_touched = $T, page_latest = ?, page_len = ?, "
@@ -315,6 +456,7 @@ class Importer : public format::XmlHandler {
   }
 
   void RollbackBatch() {
+    if (writer_ != nullptr) (void)writer_->Drain();
     ClearAll();
     if (in_txn_) (void)conn_.Rollback();
     in_txn_ = false;
@@ -354,7 +496,13 @@ class Importer : public format::XmlHandler {
     if (page.id <= 0) {
       return Status::Corruption(fmt::format("{}: page '{}' has no <id>", name_, page.title));
     }
-    // Same id?
+    // Same id? Only a page id up to the highest one present before or written
+    // by this import can exist (dumps come in page id order).
+    if (page.id > max_page_seen_) {
+      max_page_seen_ = page.id;
+      return CheckTitle(page);
+    }
+    DW_RETURN_IF_ERROR(FlushAll());  // its rows may be buffered (a page twice in a dump)
     DW_ASSIGN_OR_RETURN(auto cur, conn_.Query(Q("SELECT page_namespace, page_title, "
                                                 "page_latest FROM {page} WHERE page_id = ?"),
                                               std::vector<Value>{page.id}));
@@ -372,7 +520,6 @@ class Importer : public format::XmlHandler {
         return Status::OK();
       }
       page_.exists = true;
-      DW_RETURN_IF_ERROR(FlushAll());  // its rows may be buffered (a page twice in a dump)
       DW_ASSIGN_OR_RETURN(auto lc, conn_.Query(Q("SELECT rev_timestamp FROM {revision} "
                                                  "WHERE rev_id = ?"),
                                                std::vector<Value>{latest}));
@@ -384,7 +531,15 @@ class Importer : public format::XmlHandler {
       return Status::OK();
     }
     cur.reset();
-    // Same title, other id?
+    return CheckTitle(page);
+  }
+
+  // Skips the page if its title belongs to another page id.
+  Status CheckTitle(const format::ParsedPage& page) {
+    if (max_page_at_start_ == 0 && !seen_.MaybeContains('t', TitleKey(page.ns, page_.title))) {
+      return Status::OK();  // the page table was empty and this import has not written it
+    }
+    DW_RETURN_IF_ERROR(FlushAll());
     DW_ASSIGN_OR_RETURN(auto tc,
                         conn_.Query(Q("SELECT page_id FROM {page} WHERE "
                                       "page_namespace = ? AND page_title = $T"),
@@ -504,7 +659,9 @@ class Importer : public format::XmlHandler {
                     int64_t{page_.revisions == 1 ? 1 : 0}, PageRandom(page.id), page_.latest_ts,
                     page_.latest_id, page_.latest_len, page_.latest_model});
       stats_.pages++;
+      seen_.Add('t', TitleKey(page.ns, page_.title));
     } else if (page_.changed) {
+      DW_RETURN_IF_ERROR(Drain());
       Value pv[] = {int64_t{redirect ? 1 : 0}, Str(page_.latest_ts),    page_.latest_id,
                     page_.latest_len,          Str(page_.latest_model), page.id};
       DW_RETURN_IF_ERROR(Exec(upd_page_.get(), pv, "page", page.id));
@@ -512,6 +669,7 @@ class Importer : public format::XmlHandler {
     }
     if (page_.changed) {
       if (page_.exists) {
+        DW_RETURN_IF_ERROR(Drain());
         Value dv[] = {page.id};
         DW_RETURN_IF_ERROR(Exec(del_redirect_.get(), dv, "redirect", page.id));
       }
@@ -573,14 +731,35 @@ class Importer : public format::XmlHandler {
   }
 
   RowBuffer* const* Buffers() const {
-    buffers_ = {b_text_.get(), b_content_.get(), b_slots_.get(), b_rev_.get(),
-                b_rct_.get(),  b_ipc_.get(),     b_page_.get(),  b_redirect_.get()};
+    buffers_ = {b_text_.get(),    b_content_.get(), b_slots_.get(), b_rev_.get(),
+                b_rct_.get(),     b_ipc_.get(),     b_page_.get(),  b_redirect_.get(),
+                b_comment_.get(), b_actor_.get(),   b_user_.get()};
     return buffers_.data();
   }
-  Status FlushAll() {
+  // Starts writing everything buffered (in the background when there is a
+  // writer thread).
+  Status SubmitAll() {
     RowBuffer* const* b = Buffers();
-    for (size_t i = 0; i < buffers_.size(); ++i) DW_RETURN_IF_ERROR(b[i]->Flush());
-    return Status::OK();
+    if (writer_ == nullptr) {
+      for (size_t i = 0; i < buffers_.size(); ++i) DW_RETURN_IF_ERROR(b[i]->Flush());
+      return Status::OK();
+    }
+    BackgroundWriter::Batch batch;
+    for (size_t i = 0; i < buffers_.size(); ++i) {
+      if (b[i]->rows() > 0) batch.emplace_back(b[i], b[i]->Take());
+    }
+    if (batch.empty()) return Drain();
+    return writer_->Submit(std::move(batch));
+  }
+  // Waits until the writer thread is idle: the connection is ours again.
+  Status Drain() { return writer_ == nullptr ? Status::OK() : writer_->Drain(); }
+  // Everything buffered is in the database when this returns.
+  Status FlushAll() {
+    DW_RETURN_IF_ERROR(SubmitAll());
+    return Drain();
+  }
+  static std::string TitleKey(int ns, std::string_view title) {
+    return fmt::format("{}:{}", ns, title);
   }
   void ClearAll() {
     RowBuffer* const* b = Buffers();
@@ -591,12 +770,13 @@ class Importer : public format::XmlHandler {
     if (b_text_->bytes() + b_rev_->bytes() > (32u << 20) ||
         b_rev_->rows() >= 2 * RowBuffer::kRowsPerInsert ||
         b_page_->rows() >= RowBuffer::kRowsPerInsert) {
-      return FlushAll();
+      return SubmitAll();
     }
     return Status::OK();
   }
 
   Result<bool> RevisionExists(int64_t rev_id) {
+    DW_RETURN_IF_ERROR(Drain());
     DW_ASSIGN_OR_RETURN(auto c, conn_.Query(Q("SELECT 1 FROM {revision} WHERE rev_id = ?"),
                                             std::vector<Value>{rev_id}));
     return c->Next();
@@ -628,6 +808,7 @@ class Importer : public format::XmlHandler {
                          const std::string& name) {
     auto it = map->find(name);
     if (it != map->end()) return it->second;
+    DW_RETURN_IF_ERROR(Drain());
     Value v[] = {Str(name)};
     DW_ASSIGN_OR_RETURN(int64_t id, Insert(ins, v, "name table"));
     (*map)[name] = id;
@@ -640,32 +821,39 @@ class Importer : public format::XmlHandler {
     auto it = actors_.find(name);
     if (it != actors_.end()) return it->second;
     if (actors_.size() >= kCacheMax) actors_.clear();
-    DW_ASSIGN_OR_RETURN(auto c, conn_.Query(Q("SELECT actor_id, actor_user FROM {actor} "
-                                              "WHERE actor_name = $T"),
-                                            std::vector<Value>{Str(name)}));
-    DW_ASSIGN_OR_RETURN(bool found, c->Next());
-    if (found) {
-      int64_t id = c->row().Int(0);
-      int64_t have_user = c->row().Int(1);
-      if (user_id > 0 && have_user != user_id) {
-        LogWarn(
-            "import: user '{}': the dump says user id {}, the database has {}; keeping the "
-            "database's",
-            name, user_id, have_user);
+    if (actors_at_start_ || seen_.MaybeContains('a', name)) {
+      DW_RETURN_IF_ERROR(FlushAll());
+      DW_ASSIGN_OR_RETURN(auto c, conn_.Query(Q("SELECT actor_id, actor_user FROM {actor} "
+                                                "WHERE actor_name = $T"),
+                                              std::vector<Value>{Str(name)}));
+      DW_ASSIGN_OR_RETURN(bool found, c->Next());
+      if (found) {
+        int64_t id = c->row().Int(0);
+        int64_t have_user = c->row().Int(1);
+        if (user_id > 0 && have_user != user_id) {
+          LogWarn(
+              "import: user '{}': the dump says user id {}, the database has {}; keeping the "
+              "database's",
+              name, user_id, have_user);
+        }
+        actors_[name] = id;
+        return id;
       }
-      actors_[name] = id;
-      return id;
     }
-    c.reset();
-    Value user = Null{};
+    RowBuffer::Owned user = Null{};
     if (user_id > 0) {
       // A registered user: keep the dump's id, unless that id belongs to someone else.
-      DW_ASSIGN_OR_RETURN(auto uc, conn_.Query(Q("SELECT user_name FROM {user} WHERE "
-                                                 "user_id = ?"),
-                                               std::vector<Value>{user_id}));
-      DW_ASSIGN_OR_RETURN(bool taken, uc->Next());
-      std::string owner = taken ? std::string(uc->row().Bytes(0)) : std::string();
-      uc.reset();
+      std::string user_key = std::to_string(user_id);
+      bool taken = false;
+      std::string owner;
+      if (users_at_start_ || seen_.MaybeContains('u', user_key)) {
+        DW_RETURN_IF_ERROR(FlushAll());
+        DW_ASSIGN_OR_RETURN(auto uc, conn_.Query(Q("SELECT user_name FROM {user} WHERE "
+                                                   "user_id = ?"),
+                                                 std::vector<Value>{user_id}));
+        DW_ASSIGN_OR_RETURN(taken, uc->Next());
+        if (taken) owner = std::string(uc->row().Bytes(0));
+      }
       if (taken && owner != name) {
         LogWarn(
             "import: user '{}' (id {}): id {} belongs to '{}' in the database; stored without "
@@ -673,15 +861,16 @@ class Importer : public format::XmlHandler {
             name, user_id, user_id, owner);
       } else {
         if (!taken) {
-          Value uv[] = {user_id, Str(name), Str(ts)};
-          DW_RETURN_IF_ERROR(Exec(ins_user_.get(), uv, "user", user_id));
+          b_user_->Add({user_id, name, ts});
+          seen_.Add('u', user_key);
           stats_.users++;
         }
         user = user_id;
       }
     }
-    Value av[] = {user, Str(name)};
-    DW_ASSIGN_OR_RETURN(int64_t id, Insert(ins_actor_.get(), av, "actor"));
+    int64_t id = next_actor_id_++;
+    b_actor_->Add({id, user, name});
+    seen_.Add('a', name);
     actors_[name] = id;
     return id;
   }
@@ -692,20 +881,23 @@ class Importer : public format::XmlHandler {
     if (it != comments_.end()) return it->second;
     if (comments_.size() >= kCacheMax) comments_.clear();
     int64_t hash = CommentHash(text);
-    DW_ASSIGN_OR_RETURN(auto c,
-                        conn_.Query(Q("SELECT comment_id FROM {comment} WHERE comment_hash = "
-                                      "? AND comment_text = $T AND comment_data IS NULL "
-                                      "ORDER BY comment_id LIMIT 1"),
-                                    std::vector<Value>{hash, Str(text)}));
-    DW_ASSIGN_OR_RETURN(bool found, c->Next());
-    int64_t id = 0;
-    if (found) {
-      id = c->row().Int(0);
-    } else {
-      c.reset();
-      Value v[] = {hash, Str(text)};
-      DW_ASSIGN_OR_RETURN(id, Insert(ins_comment_.get(), v, "comment"));
+    if (comments_at_start_ || seen_.MaybeContains('c', text)) {
+      DW_RETURN_IF_ERROR(FlushAll());
+      DW_ASSIGN_OR_RETURN(auto c,
+                          conn_.Query(Q("SELECT comment_id FROM {comment} WHERE comment_hash = "
+                                        "? AND comment_text = $T AND comment_data IS NULL "
+                                        "ORDER BY comment_id LIMIT 1"),
+                                      std::vector<Value>{hash, Str(text)}));
+      DW_ASSIGN_OR_RETURN(bool found, c->Next());
+      if (found) {
+        int64_t id = c->row().Int(0);
+        comments_[text] = id;
+        return id;
+      }
     }
+    int64_t id = next_comment_id_++;
+    b_comment_->Add({id, hash, text});
+    seen_.Add('c', text);
     comments_[text] = id;
     return id;
   }
@@ -853,14 +1045,22 @@ class Importer : public format::XmlHandler {
   int64_t batch_revs_ = 0;
   int64_t last_page_id_ = 0;
   std::unordered_map<std::string, int64_t> models_, roles_, actors_, comments_;
-  std::unique_ptr<db::Statement> ins_comment_, ins_actor_, ins_user_, upd_page_, del_redirect_,
-      ins_model_, ins_role_;
-  mutable std::array<RowBuffer*, 8> buffers_{};
+  BackgroundWriter* writer_;  // nullptr: rows are written on this thread
+  SeenFilter seen_;
+  std::unique_ptr<db::Statement> upd_page_, del_redirect_, ins_model_, ins_role_;
+  mutable std::array<RowBuffer*, 11> buffers_{};
   std::unique_ptr<RowBuffer> b_text_, b_content_, b_slots_, b_rev_, b_rct_, b_ipc_, b_page_,
-      b_redirect_;
+      b_redirect_, b_comment_, b_actor_, b_user_;
   int64_t next_old_id_ = 1;
   int64_t next_content_id_ = 1;
+  int64_t next_comment_id_ = 1;
+  int64_t next_actor_id_ = 1;
+  bool comments_at_start_ = true;
+  bool actors_at_start_ = true;
+  bool users_at_start_ = true;
   int64_t max_rev_at_start_ = 0;
+  int64_t max_page_at_start_ = 0;
+  int64_t max_page_seen_ = 0;  // highest page id present before or seen in this import
 
  public:
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
@@ -919,7 +1119,9 @@ Status Import(db::Connection& conn, Source& source, std::string_view name,
     DW_RETURN_IF_ERROR(bulk->Enter());
   }
 
-  Importer importer(conn, name, options, observer, stats);
+  std::optional<BackgroundWriter> writer;
+  if (options.background_writer) writer.emplace();
+  Importer importer(conn, name, options, observer, stats, writer ? &*writer : nullptr);
   DW_RETURN_IF_ERROR(importer.Prepare());
   DW_RETURN_IF_ERROR(importer.Begin());
   Status st = format::ReadXml(source, name, importer, &stats->xml);

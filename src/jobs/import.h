@@ -44,6 +44,8 @@ struct ImportOptions {
   // SQLite: synchronous=OFF and a 64 MiB page cache during the import (restored
   // after). A crash may then lose the last batches but not corrupt the file.
   bool fast_sqlite = true;
+  // Write rows on a second thread while the next ones are parsed.
+  bool background_writer = true;
 };
 
 struct ImportStats {

@@ -1,11 +1,10 @@
 #include "jobs/import.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <string>
-
-#include <unistd.h>
 
 namespace dw::jobs {
 namespace {
@@ -40,7 +39,6 @@ TEST(ImportHelpersTest, Timestamps) {
   EXPECT_TRUE(DumpTimestampToDb("2005-07-07 15:31:37").status().IsInvalidArgument());
   EXPECT_TRUE(DumpTimestampToDb("2005-07-07TAB:31:37Z").status().IsInvalidArgument());
 }
-
 
 class StringSource : public Source {
  public:
@@ -95,10 +93,12 @@ class ImportSqliteTest : public ::testing::Test {
     std::string cmd = "rm -rf '" + dir_ + "'";
     ASSERT_EQ(system(cmd.c_str()), 0);
   }
-  Status Run(const std::string& xml, ImportStats* stats, int64_t batch = 20000) {
+  Status Run(const std::string& xml, ImportStats* stats, int64_t batch = 20000,
+             bool background_writer = true) {
     StringSource src(xml);
     ImportOptions o;
     o.batch_revisions = batch;
+    o.background_writer = background_writer;
     return Import(*conn_, src, "t.xml", o, nullptr, stats);
   }
   int64_t Int(const std::string& sql) {
@@ -218,6 +218,51 @@ TEST_F(ImportSqliteTest, ExistingIdsAreSkippedNeverDuplicated) {
   EXPECT_EQ(Int("SELECT COUNT(*) FROM user"), 1);
 }
 
+// Into an empty database no row is looked up unless this import may have
+// written it: a title, user, actor or comment repeated inside one dump must
+// still be found (its rows may still be buffered or in flight on the writer
+// thread), with and without the background writer.
+TEST_F(ImportSqliteTest, ClashesInsideOneDumpIntoAnEmptyDatabase) {
+  for (bool background : {true, false}) {
+    SCOPED_TRACE(background ? "background writer" : "same thread");
+    TearDown();
+    SetUp();
+    std::string pages;
+    int64_t rev = 0;
+    for (int p = 1; p <= 30; ++p) {
+      std::string revs;
+      for (int r = 0; r < 3; ++r) {
+        ++rev;
+        revs += Rev(rev, "2020-01-01T00:00:0" + std::to_string(r) + "Z", r == 1 ? kIp : kAlice,
+                    "t" + std::to_string(rev), "<comment>same</comment>");
+      }
+      pages += Page(p, "P" + std::to_string(p), 0, revs);
+    }
+    // Title of page 3 under another id, later in the same dump: skipped whole.
+    pages += Page(99, "P3", 0, Rev(990, "2020-01-01T00:00:00Z", kAlice, "dup"));
+    // Page 5 again with one new revision: added to it, not duplicated.
+    pages += Page(5, "P5", 0, Rev(991, "2020-02-01T00:00:00Z", kAlice, "later"));
+    // User id 7 under another name: stored without a user account.
+    pages += Page(100, "Q", 0,
+                  Rev(992, "2020-01-01T00:00:00Z", "<username>Mallory</username><id>7</id>", "q"));
+    ImportStats stats;
+    Status st = Run(Doc(pages), &stats, /*batch=*/10, background);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    EXPECT_EQ(stats.pages_skipped, 1);
+    EXPECT_EQ(stats.pages_updated, 1);
+    EXPECT_EQ(stats.revisions, 92);
+    EXPECT_EQ(Int("SELECT COUNT(*) FROM page"), 31);
+    EXPECT_EQ(Int("SELECT COUNT(*) FROM revision"), 92);
+    EXPECT_EQ(Int("SELECT page_latest FROM page WHERE page_id = 5"), 991);
+    EXPECT_EQ(Int("SELECT COUNT(*) FROM user"), 1);
+    EXPECT_EQ(Int("SELECT COUNT(*) FROM actor"), 3);
+    EXPECT_EQ(Int("SELECT actor_user IS NULL FROM actor WHERE actor_name = 'Mallory'"), 1);
+    EXPECT_EQ(Int("SELECT COUNT(*) FROM comment"), 2);  // "same" and ""
+    EXPECT_EQ(Int("SELECT COUNT(DISTINCT rev_actor) FROM revision"), 3);
+    EXPECT_EQ(Int("SELECT COUNT(*) FROM revision_comment_temp"), 92);
+  }
+}
+
 TEST_F(ImportSqliteTest, MalformedXmlRollsBackTheOpenBatch) {
   std::string pages;
   for (int i = 1; i <= 4; ++i) {
@@ -284,7 +329,6 @@ TEST_F(ImportSqliteTest, BigTextsAreSplitAcrossStatements) {
                 "|| old_id JOIN slots ON slot_content_id = content_id WHERE slot_revision_id = 3"),
             "ddd");
 }
-
 
 }  // namespace
 }  // namespace dw::jobs

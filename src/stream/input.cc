@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "stream/seven_zip.h"
+
 namespace dw::stream {
 namespace {
 
@@ -90,8 +92,8 @@ class DecompressingSource final : public Source {
   }
 
   Status Detect() {
-    // Read until we have 4 bytes or the end.
-    while (len_ < 4 && !eof_) {
+    // Read until we have 6 bytes (the longest magic) or the end.
+    while (len_ < 6 && !eof_) {
       DW_ASSIGN_OR_RETURN(size_t got, raw_->Read(in_.data() + len_, in_.size() - len_));
       if (got == 0) eof_ = true;
       len_ += got;
@@ -104,6 +106,10 @@ class DecompressingSource final : public Source {
       kind_ = Compression::kBzip2;
     } else if (len_ >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd) {
       kind_ = Compression::kZstd;
+    } else if (IsSevenZipMagic(std::string_view(in_.data(), len_))) {
+      return Status::NotSupported(name_ +
+                                  ": a .7z archive cannot be read from a pipe (7-Zip needs to "
+                                  "seek in it); give its file name");
     }
     detected_ = true;
     return Status::OK();
@@ -276,6 +282,26 @@ std::unique_ptr<Source> WrapDecompressor(std::unique_ptr<Source> raw, std::strin
 Result<std::unique_ptr<Source>> OpenInput(Env* env, const std::string& path) {
   if (path == "-") return WrapDecompressor(NewStdinSource(), "stdin");
   DW_ASSIGN_OR_RETURN(auto file, env->NewSequentialFile(path));
+  // .7z, by name or by magic: unpacked by 7za in a child process.
+  bool seven_zip = path.ends_with(".7z");
+  if (!seven_zip) {
+    char magic[6];
+    size_t have = 0;
+    while (have < sizeof magic) {
+      DW_ASSIGN_OR_RETURN(size_t got, file->Read(magic + have, sizeof magic - have));
+      if (got == 0) break;
+      have += got;
+    }
+    seven_zip = IsSevenZipMagic(std::string_view(magic, have));
+    if (!seven_zip) {
+      DW_ASSIGN_OR_RETURN(file, env->NewSequentialFile(path));  // from the start again
+    }
+  }
+  if (seven_zip) {
+    file.reset();
+    DW_ASSIGN_OR_RETURN(auto unpacked, OpenSevenZip(path));
+    return WrapDecompressor(std::move(unpacked), path);
+  }
   return WrapDecompressor(NewFileSource(std::move(file)), path);
 }
 

@@ -4,6 +4,8 @@
 //   1f 8b        gzip   (any number of members, as pigz/concatenated parts make)
 //   "BZh1".."9"  bzip2  (any number of streams: multistream dumps, lbzip2 output)
 //   28 b5 2f fd  zstd   (any number of frames, skippable frames allowed)
+//   37 7a bc af 27 1c, or a name ending in .7z: 7-Zip, unpacked by `7za x -so`
+//                       (stream/seven_zip.h; files only, not stdin)
 //   anything else       plain bytes, passed through
 // A truncated or corrupt compressed file is a Corruption error naming the file,
 // never a quiet end of data; so is garbage after the last complete unit.
