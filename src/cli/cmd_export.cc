@@ -143,7 +143,8 @@ int RunExport(int argc, char** argv) {
                  "the wiki database: sqlite:PATH or "
                  "mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]");
   app.add_option("--siteinfo", siteinfo_path,
-                 "api.php siteinfo JSON file (siprop=general|namespaces|namespacealiases)");
+                 "api.php siteinfo JSON file (siprop=general|namespaces|namespacealiases), or the "
+                 "wiki's api.php URL (http[s]://.../api.php), fetched");
   app.add_option("--config", config_path, "dumps INI config file (FILE or FILE:SECTION)");
   app.add_option("--wiki", wiki, "the wiki (database name) to dump, with --config");
   auto* g = app.add_option_group("what", "what to dump (one of)");
@@ -219,7 +220,9 @@ int RunExport(int argc, char** argv) {
     auto s = mw::SiteInfo::Load(siteinfo_path);
     if (!s.ok()) {
       PrintError("export", s.status().message());
-      return kExitUsage;
+      // A wiki that cannot be reached is a failure, not bad usage.
+      return mw::IsUrl(siteinfo_path) && !s.status().IsInvalidArgument() ? kExitFailure
+                                                                         : kExitUsage;
     }
     site = std::move(*s);
   } else {
