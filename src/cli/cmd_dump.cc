@@ -119,7 +119,8 @@ int RunDump(int argc, char** argv) {
       auto loaded = mw::SiteInfo::Load(si);
       if (!loaded.ok()) {
         PrintError("dump", fmt::format("siteinfo of {}: {}", wiki, loaded.status().message()));
-        return kExitUsage;
+        // A wiki that cannot be reached is a failure, not bad usage.
+        return mw::IsUrl(si) && !loaded.status().IsInvalidArgument() ? kExitFailure : kExitUsage;
       }
       site = std::move(*loaded);
     }

@@ -227,8 +227,9 @@ TEST(SiteInfoUrlTest, GarbageAndForeignJsonAreErrorsNamingUrl) {
     std::string m(site.status().message());
     EXPECT_NE(m.find(s.Url()), std::string::npos) << m;
     EXPECT_EQ(m.find('\n'), std::string::npos) << m;
-    if (body.starts_with("{\"error"))
+    if (body.starts_with("{\"error")) {
       EXPECT_NE(m.find("api.php error unknown_action: Unrecognized value"), std::string::npos) << m;
+    }
   }
 }
 

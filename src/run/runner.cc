@@ -545,6 +545,7 @@ std::vector<std::string> Runner::JobFileNames(const JobSpec& job) {
     for (const auto& o : job.outputs) names.push_back(Dn(o.dumpname, 0, o.type, o.ext));
     return names;
   }
+  if (job.kind == JobKind::kTable) return {Dn(job.table, 0, "sql", "gz")};
   if (job.kind == JobKind::kMetaHistory7z) {
     for (const Range& r : plan_.ranges["history"])
       names.push_back(Dn("pages-meta-history", r.part, "xml", "7z", &r));

@@ -366,6 +366,15 @@ TEST_F(RunnerTest, TableJobsComeFirstAndPublishSqlGz) {
   std::string info = *ReadFileToString(Env::Default(), RunDir() + "/dumpruninfo.txt");
   EXPECT_TRUE(info.ends_with("name:sitestatstable; status:done; updated:" +
                              info.substr(info.rfind("updated:") + 8)));
+  // The table file is listed in the checksums and dumpstatus.json like any other.
+  std::string md5 = *ReadFileToString(Env::Default(), RunDir() + "/fakewiki-20261201-md5sums.txt");
+  EXPECT_NE(md5.find("  fakewiki-20261201-site_stats.sql.gz\n"), std::string::npos) << md5;
+  auto status =
+      nlohmann::json::parse(*ReadFileToString(Env::Default(), RunDir() + "/dumpstatus.json"));
+  EXPECT_TRUE(
+      status["jobs"]["sitestatstable"]["files"]["fakewiki-20261201-site_stats.sql.gz"].contains(
+          "sha1"))
+      << status["jobs"]["sitestatstable"].dump();
 }
 
 TEST_F(RunnerTest, SecondWorkerIsRefusedWithTheLockOwner) {

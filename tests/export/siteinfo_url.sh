@@ -130,13 +130,24 @@ expect "not a siteinfo answer" 2 "meta=userinfo.*no query\.general" -- \
   --siteinfo "$API?action=query&meta=userinfo&format=json"
 expect "not JSON" 2 "format=xml.*not JSON" -- \
   --siteinfo "$API?action=query&meta=siteinfo&format=xml"
-# A dump whose api.php is gone: the namespaces job fails, nothing published.
-sed -i "s#^apiurl = .*#apiurl = http://127.0.0.1:1/w/api.php#" d.conf
+# A dump whose api.php is gone: with the header from a file, the namespaces
+# job fails and publishes nothing; with only apiurl, the run does not start.
+sed -i "s#^apiurl = .*#apiurl = http://127.0.0.1:1/w/api.php\nsiteinfo = $T/si2.json#" d.conf
 rc=0
 "$DW_BINARY" dump -q --config d.conf --date 20260102 --job namespaces mywiki 2>dump-err.txt || rc=$?
-if [[ $rc == 1 ]] && ! ls "$T/public/mywiki/20260102/"*siteinfo* >/dev/null 2>&1; then
+if [[ $rc == 1 ]] && grep -q "namespaces" dump-err.txt &&
+  ! ls "$T/public/mywiki/20260102/"*siteinfo* >/dev/null 2>&1; then
   ok "dump with an unreachable api.php: namespaces failed, nothing published"
 else
   bad "dump with an unreachable api.php: exit $rc: $(cat dump-err.txt)"
+fi
+sed -i "/^siteinfo = /d" d.conf
+rc=0
+"$DW_BINARY" dump -q --config d.conf --date 20260103 mywiki 2>dump-err.txt || rc=$?
+if [[ $rc == 1 && $(wc -l <dump-err.txt) == 1 ]] && grep -q "127.0.0.1:1/w/api.php" dump-err.txt &&
+  [[ ! -e $T/public/mywiki/20260103 ]]; then
+  ok "dump whose only siteinfo source is unreachable: $(cat dump-err.txt)"
+else
+  bad "dump, unreachable apiurl only: exit $rc: $(cat dump-err.txt)"
 fi
 exit $fail
