@@ -86,12 +86,17 @@ else
   echo "mariadbd not installed: table files not loaded back (gzip -t only)"
 fi
 
-# Parts (3 by page id) and page ranges (~300 revisions), recombined.
+# Parts (3 by page id) and page ranges (~300 revisions), log parts by log id, recombined.
 write_config "$T/dw2.conf" aawiki "sqlite:$T/aawiki.sqlite" "$SI" "[otherformats]" "multistream = 1" \
-  "[chunks]" "chunksEnabled = 1" "pagesPerChunkHistory = 200" "checkpointTime = 1" "revsPerJob = 300"
+  "[chunks]" "chunksEnabled = 1" "pagesPerChunkHistory = 200" "checkpointTime = 1" "revsPerJob = 300" \
+  "logitemsPerPagelogs = 1"
 "$DW_BINARY" dump -q --threads 2 --config "$T/dw2.conf" --date 20260102 aawiki || fail "chunked dump exited $?"
 D2="$T/public/aawiki/20260102"
 ls "$D2" | grep -q 'aawiki-20260102-pages-meta-history3.xml-p401p508.bz2\|aawiki-20260102-pages-meta-history3.xml-p[0-9]*p508.bz2' ||
   fail "no page-range files: $(ls "$D2")"
+# The 2 log items in 2 parts by log id (recombined: compared in compare_run).
+[ -f "$D2/aawiki-20260102-pages-logging1.xml.gz" ] && [ -f "$D2/aawiki-20260102-pages-logging2.xml.gz" ] ||
+  fail "no log parts: $(ls "$D2")"
+[ "$(zcat "$D2/aawiki-20260102-pages-logging2.xml.gz" | grep -c '<logitem>')" = 1 ] || fail "log part 2"
 compare_run "$D2" 20260102
 echo "parts and page ranges: recombined content equals MediaWiki's"
