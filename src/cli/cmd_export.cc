@@ -11,41 +11,18 @@
 
 #include "base/log.h"
 #include "cli/command.h"
+#include "cli/wiki_options.h"
 #include "config/config.h"
 #include "db/database.h"
 #include "env/env.h"
 #include "jobs/export.h"
 #include "mw/siteinfo.h"
 #include "stream/output.h"
+#include "stream/file_sink.h"
 #include "stream/sink.h"
 
 namespace dw::cli {
 namespace {
-
-class StdoutSink final : public Sink {
- public:
-  Status Append(std::string_view data) override {
-    bytes_ += data.size();
-    while (!data.empty()) {
-      ssize_t n = ::write(1, data.data(), data.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::FromErrno("write to standard output", errno);
-      }
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return Status::OK();
-  }
-  Status EndUnit(OffsetCallback cb) override {
-    if (cb) cb(bytes_);
-    return Status::OK();
-  }
-  Status Close() override { return Status::OK(); }
-  uint64_t BytesIn() const override { return bytes_; }
-
- private:
-  uint64_t bytes_ = 0;
-};
 
 class ProgressPrinter final : public jobs::ExportObserver {
  public:
@@ -133,20 +110,17 @@ int RunExport(int argc, char** argv) {
                "dumpworks export"};
   CommonOptions common;
   AddCommonOptions(app, &common);
-  std::string db_url, siteinfo_path, config_path, wiki, schema = "0.11", form = "onepass";
+  WikiOptions where;
+  std::string siteinfo_path, schema = "0.11", form = "onepass";
   bool full = false, current = false, logs = false, stub = false, revrange = false;
   bool skip_header = false, skip_footer = false, overwrite = false;
   std::optional<int64_t> start, end, revstart, revend;
   std::vector<std::string> outputs_raw, filters_raw;
   int batch = 10000;
-  app.add_option("--db", db_url,
-                 "the wiki database: sqlite:PATH or "
-                 "mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]");
+  AddWikiOptions(app, &where);
   app.add_option("--siteinfo", siteinfo_path,
                  "api.php siteinfo JSON file (siprop=general|namespaces|namespacealiases), or the "
                  "wiki's api.php URL (http[s]://.../api.php), fetched");
-  app.add_option("--config", config_path, "dumps INI config file (FILE or FILE:SECTION)");
-  app.add_option("--wiki", wiki, "the wiki (database name) to dump, with --config");
   auto* g = app.add_option_group("what", "what to dump (one of)");
   g->add_flag("--full", full, "every revision");
   g->add_flag("--current", current, "the latest revision of each page");
@@ -183,32 +157,16 @@ int RunExport(int argc, char** argv) {
   }
   // The database and siteinfo: --db/--siteinfo, or the wiki's config keys.
   Env* env = Env::Default();
-  if (!config_path.empty() || !wiki.empty()) {
-    if (config_path.empty() || wiki.empty()) {
-      PrintError("export", "--config and --wiki go together");
-      return kExitUsage;
-    }
-    auto cfg = config::Config::Load(env, config_path);
-    if (!cfg.ok()) {
-      PrintError("export", cfg.status().message());
-      return kExitUsage;
-    }
-    if (db_url.empty()) {
-      auto url = cfg->DbUrl(wiki);
-      if (!url.ok()) {
-        PrintError("export", url.status().message());
-        return kExitUsage;
-      }
-      db_url = *url;
-    }
-    if (siteinfo_path.empty()) siteinfo_path = cfg->SiteInfoSource(wiki);
-  }
-  if (db_url.empty()) {
-    PrintError("export",
-               "which database? give --db sqlite:PATH|mariadb://... or --config and --wiki");
+  auto resolved = ResolveWiki(where);
+  if (!resolved.ok()) {
+    PrintError("export", resolved.status().message());
     return kExitUsage;
   }
-  auto spec = db::ParseDbUrl(db_url);
+  if (siteinfo_path.empty() && resolved->config) {
+    siteinfo_path = resolved->config->SiteInfoSource(where.wiki);
+  }
+  const std::string& wiki = where.wiki;
+  auto spec = db::ParseDbUrl(resolved->db_url);
   if (!spec.ok()) {
     PrintError("export", spec.status().message());
     return kExitUsage;
@@ -251,7 +209,8 @@ int RunExport(int argc, char** argv) {
   // Check everything that does not need the database before opening outputs.
   {
     std::vector<jobs::ExportOutput> probe(specs->size());
-    StdoutSink dummy;
+    std::string unused;
+    stream::StringSink dummy(&unused);  // never written: validation only looks at filters
     for (size_t i = 0; i < specs->size(); ++i) {
       probe[i].sink = &dummy;
       probe[i].filters = (*specs)[i].filters;

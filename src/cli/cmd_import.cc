@@ -9,7 +9,7 @@
 
 #include "base/log.h"
 #include "cli/command.h"
-#include "config/config.h"
+#include "cli/wiki_options.h"
 #include "db/database.h"
 #include "env/env.h"
 #include "jobs/import.h"
@@ -60,18 +60,11 @@ int RunImport(int argc, char** argv) {
   CommonOptions common;
   AddCommonOptions(app, &common);
   std::string input;
-  std::string db_url;
+  WikiOptions where;
   int64_t batch = 20000;
   bool no_create = false;
   app.add_option("input", input, "The XML dump to read, '-' for stdin")->required();
-  std::string config_arg;
-  std::string wiki;
-  app.add_option("--db", db_url,
-                 "The wiki database: sqlite:PATH or "
-                 "mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]");
-  app.add_option("--config", config_arg,
-                 "Dumps config file (INI, FILE[:SECTION]); with --wiki, instead of --db");
-  app.add_option("--wiki", wiki, "The wiki (its database from --config)");
+  AddWikiOptions(app, &where);
   app.add_option("--batch", batch, "Revisions per transaction")->check(CLI::PositiveNumber);
   app.add_flag("--no-create-schema", no_create,
                "Fail instead of creating the schema when the database has none");
@@ -79,24 +72,12 @@ int RunImport(int argc, char** argv) {
   if (!ParseArgs(app, argc, argv, &code)) return code;
   ApplyCommonOptions(common);
 
-  if (db_url.empty()) {
-    if (config_arg.empty() || wiki.empty()) {
-      PrintError("import", "which database? give --db, or --config and --wiki");
-      return kExitUsage;
-    }
-    auto cfg = config::Config::Load(Env::Default(), config_arg);
-    if (!cfg.ok()) {
-      PrintError("import", cfg.status().message());
-      return kExitUsage;
-    }
-    auto url = cfg->DbUrl(wiki);
-    if (!url.ok()) {
-      PrintError("import", url.status().message());
-      return kExitUsage;
-    }
-    db_url = *url;
+  auto resolved = ResolveWiki(where);
+  if (!resolved.ok()) {
+    PrintError("import", resolved.status().message());
+    return kExitUsage;
   }
-  auto spec = db::ParseDbUrl(db_url);
+  auto spec = db::ParseDbUrl(resolved->db_url);
   if (!spec.ok()) {
     PrintError("import", spec.status().message());
     return kExitUsage;

@@ -5,7 +5,7 @@
 
 #include "base/log.h"
 #include "cli/command.h"
-#include "config/config.h"
+#include "cli/wiki_options.h"
 #include "db/database.h"
 #include "db/mariadb.h"
 #include "env/env.h"
@@ -83,20 +83,15 @@ int RunSqldump(int argc, char** argv) {
       "dumpworks sqldump"};
   CommonOptions common;
   AddCommonOptions(app, &common);
-  std::string db_url, output = "-";
+  WikiOptions where;
+  std::string output = "-";
   std::vector<std::string> table_args;
   uint64_t net_buffer_length = format::kDefaultNetBufferLength;
   uint64_t max_allowed_packet = 0;
   int threads = 2;
   bool force = false;
   uint64_t range_size = 0;
-  std::string config_file, wiki;
-  auto* db_opt = app.add_option(
-      "--db", db_url,
-      "sqlite:PATH or mariadb://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?socket=PATH&prefix=PFX]");
-  auto* config_opt = app.add_option("--config", config_file, "dumps config file (INI)");
-  app.add_option("--wiki", wiki, "the wiki (database name) in --config")->needs(config_opt);
-  config_opt->excludes(db_opt);
+  AddWikiOptions(app, &where);
   app.add_option("--table", table_args,
                  "tables to dump, comma-separated (default: Wikimedia's public tables)");
   app.add_option("--output", output, "gzip:PATH, file:PATH or - (stdout, the default)");
@@ -118,22 +113,10 @@ int RunSqldump(int argc, char** argv) {
   if (!ParseArgs(app, argc, argv, &code)) return code;
   ApplyCommonOptions(common);
 
-  if (db_url.empty()) {
-    if (config_file.empty() || wiki.empty()) {
-      PrintError("sqldump", "give --db URL, or --config FILE with --wiki WIKI");
-      return kExitUsage;
-    }
-    auto cfg = config::Config::Load(Env::Default(), config_file);
-    if (!cfg.ok()) {
-      PrintError("sqldump", cfg.status().message());
-      return kExitUsage;
-    }
-    auto url = cfg->DbUrl(wiki);
-    if (!url.ok()) {
-      PrintError("sqldump", url.status().message());
-      return kExitUsage;
-    }
-    db_url = *url;
+  auto resolved = ResolveWiki(where);
+  if (!resolved.ok()) {
+    PrintError("sqldump", resolved.status().message());
+    return kExitUsage;
   }
   jobs::SqlDumpOptions options;
   options.net_buffer_length = net_buffer_length;
@@ -145,7 +128,8 @@ int RunSqldump(int argc, char** argv) {
     options.min_split_bytes = 4 * range_size;
   }
   int skipped = 0;
-  Status st = Run(db_url, SplitList(table_args), output, options, threads, force, &skipped);
+  Status st =
+      Run(resolved->db_url, SplitList(table_args), output, options, threads, force, &skipped);
   if (!st.ok()) {
     PrintError("sqldump", st.message());
     return st.IsInvalidArgument() || st.IsAlreadyExists() ? kExitUsage : kExitFailure;

@@ -32,7 +32,7 @@ printf '[database]\nuser = root\nsocket = %s\n' "$SOCK" >"$WORK/dumps.conf"
 "$DW_BINARY" sqldump -q --config "$WORK/dumps.conf" --wiki f --table a >"$WORK/a.sql" ||
   fail "--config/--wiki dump failed"
 grep -aq '^(1000,' "$WORK/a.sql" || fail "--config/--wiki: rows missing from stdout"
-expect_fail "give --db URL, or --config FILE with --wiki WIKI" --table a
+expect_fail "which database\? give --db" --table a
 
 # The connection dies while the dump waits for table b: the job fails naming
 # the table, and neither the output nor a temporary file is left.
