@@ -17,8 +17,8 @@
 #include "env/env.h"
 #include "jobs/export.h"
 #include "mw/siteinfo.h"
-#include "stream/output.h"
 #include "stream/file_sink.h"
+#include "stream/output.h"
 #include "stream/sink.h"
 
 namespace dw::cli {
