@@ -10,7 +10,7 @@ BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config git
   libsqlite3-dev libmariadb-dev zlib1g-dev libdeflate-dev libbz2-dev libzstd-dev libssl-dev
   libxxhash-dev libcli11-dev libinih-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
-  libexpat1-dev libicu-dev libdivsufsort-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libexpat1-dev libicu-dev libdivsufsort-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 TEST_PKGS=(
   # MediaWiki 1.39, the oracle, on SQLite and MariaDB

@@ -119,7 +119,8 @@ int RunDump(int argc, char** argv) {
       auto loaded = mw::SiteInfo::Load(si);
       if (!loaded.ok()) {
         PrintError("dump", fmt::format("siteinfo of {}: {}", wiki, loaded.status().message()));
-        return kExitUsage;
+        // A wiki that cannot be reached is a failure, not bad usage.
+        return mw::IsUrl(si) && !loaded.status().IsInvalidArgument() ? kExitFailure : kExitUsage;
       }
       site = std::move(*loaded);
     }
@@ -133,13 +134,14 @@ int RunDump(int argc, char** argv) {
       return kExitFailure;
     }
     // One table job per Wikimedia table that exists in this wiki's database
-    // (MariaDB only until the SQL dumper reads SQLite).
+    // (MariaDB or SQLite: the SQL dumper writes MariaDB's form for both).
     for (std::string_view t : jobs::DefaultSqlDumpTables()) {
-      if (spec->backend != db::Backend::kMariaDB) break;
       auto exists = (*probe)->TableExists(t);
       if (exists.ok() && *exists) settings->tables.emplace_back(t);
     }
-    factory = run::DbWikiFactory(*spec, site);
+    // The namespaces jobs fetch live api.php answers when the wiki has an
+    // api.php URL (apiurl, or siteinfo = http...).
+    factory = run::DbWikiFactory(*spec, site, run::ApiSource{cfg.ApiUrl(wiki), nullptr});
   }
 
   auto resolved = run::ResolveDate(Env::Default(), *settings, wiki, date);

@@ -19,8 +19,8 @@
 #include "jobs/export.h"
 #include "mw/external_store.h"
 #include "mw/siteinfo.h"
-#include "stream/output.h"
 #include "stream/file_sink.h"
+#include "stream/output.h"
 #include "stream/sink.h"
 
 namespace dw::cli {
@@ -121,7 +121,8 @@ int RunExport(int argc, char** argv) {
   int batch = 10000;
   AddWikiOptions(app, &where);
   app.add_option("--siteinfo", siteinfo_path,
-                 "api.php siteinfo JSON file (siprop=general|namespaces|namespacealiases)");
+                 "api.php siteinfo JSON file (siprop=general|namespaces|namespacealiases), or the "
+                 "wiki's api.php URL (http[s]://.../api.php), fetched");
   app.add_option("--external-store", external_raw,
                  "CLUSTER=DBURL: the database whose `blobs` table holds DB://CLUSTER/... text "
                  "(repeatable; overrides [externalstore] of --config)");
@@ -201,7 +202,9 @@ int RunExport(int argc, char** argv) {
     auto s = mw::SiteInfo::Load(siteinfo_path);
     if (!s.ok()) {
       PrintError("export", s.status().message());
-      return kExitUsage;
+      // A wiki that cannot be reached is a failure, not bad usage.
+      return mw::IsUrl(siteinfo_path) && !s.status().IsInvalidArgument() ? kExitFailure
+                                                                         : kExitUsage;
     }
     site = std::move(*s);
   } else {

@@ -52,6 +52,8 @@ constexpr Default kDefaults[] = {
     {"chunks", "recombinehistory", "1"},
     {"chunks", "checkpointtime", "0"},
     {"chunks", "revsperjob", "1000000"},
+    {"chunks", "chunksforpagelogs", "0"},
+    {"chunks", "logitemsperpagelogs", "0"},
     {"chunks", "maxrevbytes", "35000000000"},
     {"chunks", "retrywait", "30"},
     {"chunks", "revsmargin", "100"},
@@ -291,6 +293,18 @@ std::string Config::SiteInfoSource(std::string_view wiki) const {
       auto it = sec->find(k);
       if (it != sec->end() && !Trim(it->second).empty()) return std::string(Trim(it->second));
     }
+  }
+  return "";
+}
+
+std::string Config::ApiUrl(std::string_view wiki) const {
+  const Section* sec = FindSection(wiki);
+  if (sec == nullptr) return "";
+  for (const char* k : {"apiurl", "siteinfo"}) {
+    auto it = sec->find(k);
+    if (it == sec->end()) continue;
+    std::string_view v = Trim(it->second);
+    if (v.starts_with("http://") || v.starts_with("https://")) return std::string(v);
   }
   return "";
 }

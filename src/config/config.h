@@ -80,6 +80,10 @@ class Config {
   // api.php answer file), else the per-wiki `apiurl` key (api.php URL), else ""
   // (use mw::SiteInfo::Defaults). Pass it to mw::SiteInfo::Load.
   std::string SiteInfoSource(std::string_view wiki) const;
+  // The wiki's api.php URL, for jobs that fetch live answers (the namespaces
+  // jobs): the per-wiki `apiurl` key, else the `siteinfo` key when it is an
+  // http(s) URL, else "".
+  std::string ApiUrl(std::string_view wiki) const;
 
   // The external-store clusters of a wiki (MediaWiki's $wgExternalServers):
   // every key of [externalstore] (cluster name, lowercased) with its database

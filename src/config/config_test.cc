@@ -32,6 +32,26 @@ TEST(Config, MinimalConfigFromIssue) {
   EXPECT_EQ(c->GetString("mywiki", "output", "webroot"), "http://download.wikimedia.org");
 }
 
+TEST(Config, ApiUrlFromApiurlOrSiteinfoKey) {
+  auto c = Config::Parse(R"(
+[a]
+siteinfo = /srv/a.json
+apiurl = https://a.example/w/api.php
+[b]
+siteinfo = http://b.example/w/api.php
+[c]
+siteinfo = /srv/c.json
+)",
+                         "x.conf");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->ApiUrl("a"), "https://a.example/w/api.php");
+  EXPECT_EQ(c->SiteInfoSource("a"), "/srv/a.json");  // the export header still from the file
+  EXPECT_EQ(c->ApiUrl("b"), "http://b.example/w/api.php");
+  EXPECT_EQ(c->SiteInfoSource("b"), "http://b.example/w/api.php");
+  EXPECT_EQ(c->ApiUrl("c"), "");
+  EXPECT_EQ(c->ApiUrl("nowiki"), "");
+}
+
 TEST(Config, PerWikiSectionOverridesProjectKeysOnly) {
   auto c = Config::Parse(R"(
 [chunks]

@@ -44,7 +44,8 @@ class WritableFile {
   virtual Status Flush() = 0;  // to the OS
   virtual Status Sync() = 0;   // to the disk (fdatasync)
   virtual Status Close() = 0;  // idempotent
-  virtual uint64_t Size() const = 0;  // bytes written so far (plus the size it had if opened for append)
+  virtual uint64_t Size()
+      const = 0;  // bytes written so far (plus the size it had if opened for append)
 };
 
 enum class OpenMode {
@@ -93,6 +94,9 @@ class Env {
   // fsyncs a directory, so that renames and creations in it are durable.
   virtual Status SyncDir(const std::string& dir) = 0;
   virtual Status CreateSymlink(const std::string& target, const std::string& link) = 0;
+  // The target of a symbolic link, as stored (readlink(2)). NotFound when path
+  // does not exist, InvalidArgument when it is not a symbolic link.
+  virtual Result<std::string> ReadLink(const std::string& path) = 0;
   // Free bytes for unprivileged users on the file system holding path.
   virtual Result<uint64_t> FreeSpace(const std::string& path) = 0;
 
@@ -116,8 +120,7 @@ class EnvWrapper : public Env {
   Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& p) override {
     return target_->NewRandomAccessFile(p);
   }
-  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& p,
-                                                        OpenMode m) override {
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& p, OpenMode m) override {
     return target_->NewWritableFile(p, m);
   }
   bool FileExists(const std::string& p) override { return target_->FileExists(p); }
@@ -137,6 +140,7 @@ class EnvWrapper : public Env {
   Status CreateSymlink(const std::string& t, const std::string& l) override {
     return target_->CreateSymlink(t, l);
   }
+  Result<std::string> ReadLink(const std::string& p) override { return target_->ReadLink(p); }
   Result<uint64_t> FreeSpace(const std::string& p) override { return target_->FreeSpace(p); }
   int64_t NowMicros() override { return target_->NowMicros(); }
   int64_t MonotonicMicros() override { return target_->MonotonicMicros(); }

@@ -146,9 +146,15 @@ class PosixEnv final : public Env {
                                                         OpenMode mode) override {
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
     switch (mode) {
-      case OpenMode::kCreateExclusive: flags |= O_EXCL; break;
-      case OpenMode::kTruncate: flags |= O_TRUNC; break;
-      case OpenMode::kAppend: flags |= O_APPEND; break;
+      case OpenMode::kCreateExclusive:
+        flags |= O_EXCL;
+        break;
+      case OpenMode::kTruncate:
+        flags |= O_TRUNC;
+        break;
+      case OpenMode::kAppend:
+        flags |= O_APPEND;
+        break;
     }
     int fd = ::open(path.c_str(), flags, 0644);
     if (fd < 0) return Status::FromErrno("create " + path, errno);
@@ -214,10 +220,11 @@ class PosixEnv final : public Env {
         return Status::FromErrno("rename " + from + " to " + to, errno);
       return Status::OK();
     }
-    if (::syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(),
-                  RENAME_NOREPLACE) == 0)
+    if (::syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) ==
+        0)
       return Status::OK();
-    if (errno == EEXIST) return Status::AlreadyExists("rename " + from + " to " + to + ": target exists");
+    if (errno == EEXIST)
+      return Status::AlreadyExists("rename " + from + " to " + to + ": target exists");
     if (errno != EINVAL && errno != ENOSYS)
       return Status::FromErrno("rename " + from + " to " + to, errno);
     // File systems without RENAME_NOREPLACE: link() fails if the target exists.
@@ -242,6 +249,21 @@ class PosixEnv final : public Env {
     if (::symlink(target.c_str(), link.c_str()) != 0)
       return Status::FromErrno("symlink " + link, errno);
     return Status::OK();
+  }
+  Result<std::string> ReadLink(const std::string& path) override {
+    std::string buf(256, '\0');
+    for (;;) {
+      ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
+      if (n < 0) {
+        if (errno == EINVAL) return Status::InvalidArgument(path + ": not a symbolic link");
+        return Status::FromErrno("readlink " + path, errno);
+      }
+      if (static_cast<size_t>(n) < buf.size()) {
+        buf.resize(static_cast<size_t>(n));
+        return buf;
+      }
+      buf.resize(buf.size() * 2);
+    }
   }
   Result<uint64_t> FreeSpace(const std::string& path) override {
     struct statvfs st;

@@ -1,9 +1,12 @@
 #include "mw/siteinfo.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "env/env.h"
+#include "mw/http.h"
 
 namespace dw::mw {
 namespace {
@@ -62,8 +65,16 @@ Result<SiteInfo> SiteInfo::FromApiJson(std::string_view text) {
   try {
     doc = json::parse(text);
   } catch (const json::exception& e) {
-    return Status::InvalidArgument(std::string("siteinfo: not JSON: ") + e.what());
+    std::string what = e.what();
+    for (char& c : what)
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    return Status::InvalidArgument("siteinfo: not JSON: " + what);
   }
+  if (!doc.is_object())
+    return Status::InvalidArgument("siteinfo: not an api.php answer (not a JSON object)");
+  if (auto e = doc.find("error"); e != doc.end() && e->is_object())
+    return Status::InvalidArgument(
+        fmt::format("api.php error {}: {}", Str(*e, "code", "?"), Str(*e, "info", Str(*e, "*"))));
   const json* q = &doc;
   if (auto it = doc.find("query"); it != doc.end() && it->is_object()) q = &*it;
   auto g = q->find("general");
@@ -116,11 +127,45 @@ Result<SiteInfo> SiteInfo::FromApiJson(std::string_view text) {
   return s;
 }
 
-Result<SiteInfo> SiteInfo::Load(std::string_view file_or_url) {
-  if (file_or_url.starts_with("http://") || file_or_url.starts_with("https://")) {
-    return Status::NotSupported("siteinfo " + std::string(file_or_url) +
-                                ": fetching api.php URLs is not supported yet; save the answer "
-                                "to a file and pass its path");
+bool IsUrl(std::string_view s) { return s.starts_with("http://") || s.starts_with("https://"); }
+
+std::string SiteInfoQueryUrl(std::string_view api_url, std::string_view siprop, int fv) {
+  std::string url(api_url);
+  if (url.find('?') != std::string::npos) return url;
+  url += "?action=query&meta=siteinfo&siprop=";
+  for (char c : siprop) {
+    if (c == '|')
+      url += "%7C";
+    else
+      url += c;
+  }
+  url += "&format=json";
+  if (fv == 2) url += "&formatversion=2";
+  return url;
+}
+
+Result<std::string> FetchSiteInfoJson(HttpClient* http, std::string_view api_url,
+                                      std::string_view siprop, int fv) {
+  std::unique_ptr<HttpClient> own;
+  if (http == nullptr) {
+    own = NewCurlHttpClient();
+    http = own.get();
+  }
+  std::string url = SiteInfoQueryUrl(api_url, siprop, fv);
+  DW_ASSIGN_OR_RETURN(std::string body, http->Get(url));
+  auto parsed = SiteInfo::FromApiJson(body);
+  if (!parsed.ok()) {
+    std::string m(parsed.status().message());
+    if (m.starts_with("siteinfo: ")) m.erase(0, 10);
+    return Status::InvalidArgument(fmt::format("{}: {}", url, m));
+  }
+  return body;
+}
+
+Result<SiteInfo> SiteInfo::Load(std::string_view file_or_url, HttpClient* http) {
+  if (IsUrl(file_or_url)) {
+    DW_ASSIGN_OR_RETURN(std::string body, FetchSiteInfoJson(http, file_or_url, kExportSiprop, 2));
+    return FromApiJson(body);
   }
   std::string path(file_or_url);
   DW_ASSIGN_OR_RETURN(std::string text, ReadFileToString(Env::Default(), path));

@@ -18,6 +18,8 @@
 
 namespace dw::mw {
 
+class HttpClient;  // mw/http.h
+
 struct Namespace {
   int key = 0;
   std::string name;                        // local name with spaces, "" for the main namespace
@@ -44,8 +46,9 @@ struct SiteInfo {
   static Result<SiteInfo> FromApiJson(std::string_view json);
 
   // Loads from a file path or an http(s) URL of api.php (the query is added when
-  // the URL has none).
-  static Result<SiteInfo> Load(std::string_view file_or_url);
+  // the URL has none; see SiteInfoQueryUrl). `http` fetches URLs (nullptr: a
+  // curl client with default options).
+  static Result<SiteInfo> Load(std::string_view file_or_url, HttpClient* http = nullptr);
 
   const Namespace* FindNamespace(int key) const;
   // The title as MediaWiki writes it: "<local ns name>:<db key with spaces>".
@@ -54,5 +57,27 @@ struct SiteInfo {
   // prefixes stay in the main namespace.
   std::pair<int, std::string> SplitTitle(std::string_view full_title) const;
 };
+
+// True for an http:// or https:// URL (else a file path).
+bool IsUrl(std::string_view s);
+
+// The siteinfo query URL of an api.php URL: api_url plus
+// "?action=query&meta=siteinfo&siprop=SIPROP&format=json" (and
+// "&formatversion=2" for version 2). A URL that already has a query string is
+// returned unchanged.
+std::string SiteInfoQueryUrl(std::string_view api_url, std::string_view siprop, int formatversion);
+
+// The siprop list of export's <siteinfo>, and the one of Wikimedia's namespaces
+// jobs (siteinfo-namespaces.json.gz, siteinfo2-namespacesv2.json.gz).
+inline constexpr std::string_view kExportSiprop = "general|namespaces|namespacealiases";
+inline constexpr std::string_view kNamespacesSiprop =
+    "namespaces|namespacealiases|magicwords|general";
+
+// Fetches SiteInfoQueryUrl(api_url, siprop, formatversion) and checks that the
+// answer is an api.php siteinfo answer (JSON with query.general); returns it
+// verbatim. An api.php error answer ({"error": {"code", "info"}}) and anything
+// else are errors naming the URL.
+Result<std::string> FetchSiteInfoJson(HttpClient* http, std::string_view api_url,
+                                      std::string_view siprop, int formatversion);
 
 }  // namespace dw::mw

@@ -114,6 +114,9 @@ std::vector<JobSpec> BuildJobList(const JobListOptions& o) {
        {{"pages-logging", "xml", "gz"}},
        "",
        ""});
+  if (o.pagelog_chunks)
+    recombine("xmlpagelogsdump", "Recombine log events to all pages and users.",
+              "This contains the log of actions performed on pages and users.");
   add({"metahistorybz2dump",
        JobKind::kMetaHistoryBz2,
        "Deprecated: All pages with complete page edit history (.bz2)",

@@ -50,6 +50,7 @@ struct JobListOptions {
   bool recombine_history = true;
   bool recombine_meta_current = true;
   bool multistream = false;         // [otherformats] multistream
+  bool pagelog_chunks = false;      // logs in parts (chunksForPagelogs / logitemsPerPagelogs)
   std::vector<std::string> tables;  // table jobs to include (existing tables), in order
 };
 

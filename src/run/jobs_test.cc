@@ -42,5 +42,18 @@ TEST(JobList, ChunksAddRecombinesAndMultistream) {
   EXPECT_EQ(FindJob(jobs, "nosuchjob"), -1);
 }
 
+TEST(JobList, LogPartsAddTheirRecombine) {
+  JobListOptions o;
+  o.chunks = true;
+  o.pagelog_chunks = true;
+  auto jobs = BuildJobList(o);
+  int logs = FindJob(jobs, "xmlpagelogsdump");
+  ASSERT_GE(logs, 0);
+  ASSERT_EQ(jobs[logs + 1].name, "xmlpagelogsdumprecombine");
+  EXPECT_EQ(jobs[logs + 1].prereqs, std::vector<std::string>{"xmlpagelogsdump"});
+  EXPECT_EQ(jobs[logs + 1].outputs.size(), 1u);
+  EXPECT_EQ(jobs[logs + 1].outputs[0].dumpname, "pages-logging");
+}
+
 }  // namespace
 }  // namespace dw::run

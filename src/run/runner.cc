@@ -55,6 +55,11 @@ Result<RunSettings> RunSettings::FromConfig(const config::Config& c, std::string
   if (s.revs_per_job <= 0)
     return Status::InvalidArgument(
         fmt::format("{}: [chunks] revsPerJob must be positive", c.source()));
+  DW_ASSIGN_OR_RETURN(s.pagelog_parts, c.GetInt(wiki, "chunks", "chunksForPagelogs"));
+  DW_ASSIGN_OR_RETURN(s.logitems_per_part, c.GetInt(wiki, "chunks", "logitemsPerPagelogs"));
+  if (s.pagelog_parts < 0 || s.logitems_per_part < 0)
+    return Status::InvalidArgument(fmt::format(
+        "{}: [chunks] chunksForPagelogs and logitemsPerPagelogs must not be negative", c.source()));
   DW_ASSIGN_OR_RETURN(int64_t cp, c.GetInt(wiki, "chunks", "checkpointTime"));
   s.checkpoint = cp != 0;
   DW_ASSIGN_OR_RETURN(s.recombine_history, c.GetBool(wiki, "chunks", "recombineHistory"));
@@ -74,6 +79,7 @@ JobListOptions RunSettings::JobOptions() const {
   o.recombine_history = recombine_history;
   o.recombine_meta_current = recombine_meta_current;
   o.multistream = multistream;
+  o.pagelog_chunks = chunks && (pagelog_parts > 0 || logitems_per_part > 0);
   o.tables = tables;
   return o;
 }
@@ -147,6 +153,7 @@ struct Range {
 struct Plan {
   int64_t max_page_id = 0;
   std::vector<Range> parts;                          // stubs: one per part
+  std::vector<Range> log_parts;                      // pages-logging: by log id
   std::map<std::string, std::vector<Range>> ranges;  // "history", "current", "articles"
 
   std::string ToJson() const {
@@ -158,6 +165,7 @@ struct Plan {
       return a;
     };
     j["parts"] = ranges_json(parts);
+    j["log_parts"] = ranges_json(log_parts);
     for (const auto& [k, v] : ranges) j["ranges"][k] = ranges_json(v);
     return j.dump(1) + "\n";
   }
@@ -174,6 +182,11 @@ struct Plan {
         return rs;
       };
       p.parts = read(j.at("parts"));
+      // Plans written before logs had parts: one file.
+      if (j.contains("log_parts"))
+        p.log_parts = read(j.at("log_parts"));
+      else
+        p.log_parts.push_back({0, 1, 1, false});
       if (j.contains("ranges"))
         for (const auto& [k, v] : j.at("ranges").items()) p.ranges[k] = read(v);
       return p;
@@ -209,6 +222,26 @@ std::vector<Range> PartsFor(const RunSettings& s, int64_t max_page_id) {
   }
   // The last part always reaches the highest page id.
   parts.back().last = std::max(parts.back().last, max_page_id);
+  return parts;
+}
+
+// Log parts as Wikimedia computes them: logitemsPerPagelogs items per part, or
+// with chunksForPagelogs = N, max(log_id) / N + 200 items per part. One part
+// (or no log items) turns parts off.
+std::vector<Range> LogPartsFor(const RunSettings& s, int64_t max_log_id) {
+  std::vector<Range> parts;
+  int64_t size = 0;
+  if (s.chunks && s.logitems_per_part > 0)
+    size = s.logitems_per_part;
+  else if (s.chunks && s.pagelog_parts > 0)
+    size = max_log_id / s.pagelog_parts + 200;
+  if (size <= 0 || max_log_id <= size) {
+    parts.push_back({0, 1, std::max<int64_t>(max_log_id, 1), false});
+    return parts;
+  }
+  int part = 1;
+  for (int64_t start = 1; start <= max_log_id; start += size)
+    parts.push_back({part++, start, std::min(max_log_id, start + size - 1), false});
   return parts;
 }
 
@@ -442,6 +475,8 @@ Status Runner::LoadOrMakePlan(WikiData* wiki) {
   if (!text.status().IsNotFound()) return text.status();
   DW_ASSIGN_OR_RETURN(plan_.max_page_id, wiki->MaxPageId());
   plan_.parts = PartsFor(s_, plan_.max_page_id);
+  DW_ASSIGN_OR_RETURN(int64_t max_log_id, wiki->MaxLogId());
+  plan_.log_parts = LogPartsFor(s_, max_log_id);
   bool chunked = plan_.parts.size() > 1 || plan_.parts[0].part > 0;
   for (const char* subset : {"history", "current", "articles"}) {
     std::vector<Range>& rs = plan_.ranges[subset];
@@ -510,6 +545,7 @@ std::vector<std::string> Runner::JobFileNames(const JobSpec& job) {
     for (const auto& o : job.outputs) names.push_back(Dn(o.dumpname, 0, o.type, o.ext));
     return names;
   }
+  if (job.kind == JobKind::kTable) return {Dn(job.table, 0, "sql", "gz")};
   if (job.kind == JobKind::kMetaHistory7z) {
     for (const Range& r : plan_.ranges["history"])
       names.push_back(Dn("pages-meta-history", r.part, "xml", "7z", &r));
@@ -566,7 +602,8 @@ std::vector<Item> Runner::ItemsFor(const JobSpec& job) {
                            OutSpec::Content::kIndex}}});
       break;
     case JobKind::kPageLogs:
-      items.push_back({Range{}, {{Dn("pages-logging", 0, "xml", "gz")}}});
+      for (const Range& r : plan_.log_parts)
+        items.push_back({r, {{Dn("pages-logging", r.part, "xml", "gz")}}});
       break;
     case JobKind::kNamespaces:
       items.push_back(
@@ -710,9 +747,15 @@ Status Runner::RunExportItem(const JobSpec& job, const Item& item, WikiData* wik
       add(0, {});
       break;
     case JobKind::kPageLogs:
+      // Log ids: a part covers first..last; the last part has no upper bound
+      // (log items added since the plan was made go there); no parts: all.
       eo.history = jobs::History::kLogs;
-      eo.start.reset();
-      eo.end.reset();
+      if (item.range.part == 0) {
+        eo.start.reset();
+        eo.end.reset();
+      } else if (item.range.part == plan_.log_parts.back().part) {
+        eo.end.reset();
+      }
       add(0, {});
       break;
     default:
@@ -1259,10 +1302,9 @@ void Runner::UpdateLatestLinks() {
     if (!d) return;
     std::string link = JoinPath(latest, d->LatestName());
     std::string target = "../" + o_.date + "/" + name;
-    char buf[4096];
-    ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
-    if (n > 0) {
-      std::string old(buf, n);
+    auto old_target = env_->ReadLink(link);
+    if (old_target.ok()) {
+      const std::string& old = *old_target;
       // Keep a link to a newer run's file that still exists.
       if (old.size() > 11 && old.compare(3, 8, o_.date) > 0 &&
           env_->FileExists(JoinPath(latest, old)))
@@ -1297,8 +1339,9 @@ void Runner::UpdateLatestLinks() {
   if (children.ok())
     for (const std::string& c : *children) {
       std::string p = JoinPath(latest, c);
-      char buf[4096];
-      if (readlink(p.c_str(), buf, sizeof buf - 1) > 0 && !env_->FileExists(p)) {
+      auto target = env_->ReadLink(p);
+      // (FileExists does not follow links: look at the target itself.)
+      if (target.ok() && !env_->FileExists(JoinPath(latest, *target))) {
         (void)env_->RemoveFile(p);
         (void)env_->RemoveFile(p + "-rss.xml");
       }

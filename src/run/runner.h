@@ -51,6 +51,8 @@ struct RunSettings {
   std::vector<int64_t> pages_per_part;  // [chunks] pagesPerChunkHistory
   int64_t revs_per_job = 1000000;       // [chunks] revsPerJob
   bool checkpoint = false;              // [chunks] checkpointTime != 0: page ranges
+  int64_t pagelog_parts = 0;            // [chunks] chunksForPagelogs (0: one file)
+  int64_t logitems_per_part = 0;        // [chunks] logitemsPerPagelogs (0: from the above)
   bool recombine_history = true;
   bool recombine_meta_current = true;
   bool multistream = false;           // [otherformats] multistream

@@ -147,6 +147,24 @@ TEST_F(RunnerTest, WholeRunPublishesEveryJobAndStatusFile) {
       settings_.public_dir + "/fakewiki/latest/fakewiki-latest-pages-articles.xml.bz2"));
   EXPECT_TRUE(Env::Default()->FileExists(
       settings_.public_dir + "/fakewiki/latest/fakewiki-latest-pages-articles.xml.bz2-rss.xml"));
+  auto target = Env::Default()->ReadLink(settings_.public_dir +
+                                         "/fakewiki/latest/fakewiki-latest-pages-articles.xml.bz2");
+  ASSERT_TRUE(target.ok());
+  EXPECT_EQ(*target, "../20261201/fakewiki-20261201-pages-articles.xml.bz2");
+  // A link to a file that is gone is removed (with its feed) at the next run.
+  const std::string latest = settings_.public_dir + "/fakewiki/latest/";
+  ASSERT_TRUE(Env::Default()
+                  ->CreateSymlink("../20200101/fakewiki-20200101-pages-old.xml.bz2",
+                                  latest + "fakewiki-latest-pages-old.xml.bz2")
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomic(Env::Default(), latest + "fakewiki-latest-pages-old.xml.bz2-rss.xml",
+                              "<rss/>")
+                  .ok());
+  options_.jobs = {"noop"};
+  Run();
+  EXPECT_FALSE(Env::Default()->FileExists(latest + "fakewiki-latest-pages-old.xml.bz2"));
+  EXPECT_FALSE(Env::Default()->FileExists(latest + "fakewiki-latest-pages-old.xml.bz2-rss.xml"));
+  EXPECT_TRUE(Env::Default()->FileExists(latest + "fakewiki-latest-pages-articles.xml.bz2"));
 }
 
 TEST_F(RunnerTest, MultistreamIndexOffsetsPointAtTheirPages) {
@@ -236,6 +254,51 @@ TEST_F(RunnerTest, PartsAndPageRangesRecombineToTheSingleRun) {
   EXPECT_EQ(checked, 9);
 }
 
+TEST_F(RunnerTest, LogPartsByLogIdRecombineToTheSingleRunAndResume) {
+  wiki_.log_items = 1000;
+  options_.jobs = {"xmlpagelogsdump"};
+  Run();
+  const std::string single = Decompress(RunDir() + "/fakewiki-20261201-pages-logging.xml.gz");
+  ASSERT_NE(single.find("<id>1000</id>"), std::string::npos);
+
+  // chunksForPagelogs = 4: max(log_id) / 4 + 200 = 450 items per part -> 3 parts.
+  settings_.chunks = true;
+  settings_.pages_per_part = {100};
+  settings_.pagelog_parts = 4;
+  options_.jobs = {"xmlpagelogsdump", "xmlpagelogsdumprecombine"};
+  options_.date = "20261202";
+  DumpResult r = Run();
+  EXPECT_TRUE(r.failed.empty());
+  EXPECT_EQ(r.done, (std::vector<std::string>{"xmlpagelogsdump", "xmlpagelogsdumprecombine"}));
+  auto files = DumpFiles(RunDir());
+  const std::string p = "fakewiki-20261202-pages-logging";
+  ASSERT_TRUE(files.count(p + "1.xml.gz"));
+  ASSERT_TRUE(files.count(p + "3.xml.gz"));
+  EXPECT_FALSE(files.count(p + "4.xml.gz"));
+  std::string part2 = Decompress(RunDir() + "/" + p + "2.xml.gz");
+  EXPECT_NE(part2.find("<id>451</id>"), std::string::npos);
+  EXPECT_NE(part2.find("<id>900</id>"), std::string::npos);
+  EXPECT_EQ(part2.find("<id>450</id>"), std::string::npos);
+  EXPECT_EQ(part2.find("<id>901</id>"), std::string::npos);
+  EXPECT_EQ(Decompress(RunDir() + "/" + p + ".xml.gz"), single);
+
+  // Resumable: a lost part and recombined file are remade, byte-identical.
+  ASSERT_TRUE(Env::Default()->RemoveFile(RunDir() + "/" + p + "2.xml.gz").ok());
+  ASSERT_TRUE(Env::Default()->RemoveFile(RunDir() + "/" + p + ".xml.gz").ok());
+  r = Run();
+  EXPECT_TRUE(r.failed.empty());
+  auto again = DumpFiles(RunDir());
+  for (const char* n : {"2.xml.gz", ".xml.gz"}) EXPECT_EQ(again[p + n], files[p + n]) << n;
+
+  // logitemsPerPagelogs wins: 300 items per part -> 4 parts.
+  settings_.logitems_per_part = 300;
+  options_.date = "20261203";
+  Run();
+  files = DumpFiles(RunDir());
+  EXPECT_TRUE(files.count("fakewiki-20261203-pages-logging4.xml.gz"));
+  EXPECT_EQ(Decompress(RunDir() + "/fakewiki-20261203-pages-logging.xml.gz"), single);
+}
+
 TEST_F(RunnerTest, FailedJobPublishesNothingAndRerunCompletesIdentically) {
   settings_.skipjobs = {"metahistory7zdump"};
   wiki_.pages = 150;
@@ -303,6 +366,15 @@ TEST_F(RunnerTest, TableJobsComeFirstAndPublishSqlGz) {
   std::string info = *ReadFileToString(Env::Default(), RunDir() + "/dumpruninfo.txt");
   EXPECT_TRUE(info.ends_with("name:sitestatstable; status:done; updated:" +
                              info.substr(info.rfind("updated:") + 8)));
+  // The table file is listed in the checksums and dumpstatus.json like any other.
+  std::string md5 = *ReadFileToString(Env::Default(), RunDir() + "/fakewiki-20261201-md5sums.txt");
+  EXPECT_NE(md5.find("  fakewiki-20261201-site_stats.sql.gz\n"), std::string::npos) << md5;
+  auto status =
+      nlohmann::json::parse(*ReadFileToString(Env::Default(), RunDir() + "/dumpstatus.json"));
+  EXPECT_TRUE(
+      status["jobs"]["sitestatstable"]["files"]["fakewiki-20261201-site_stats.sql.gz"].contains(
+          "sha1"))
+      << status["jobs"]["sitestatstable"].dump();
 }
 
 TEST_F(RunnerTest, SecondWorkerIsRefusedWithTheLockOwner) {

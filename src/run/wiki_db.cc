@@ -105,8 +105,8 @@ bool LooksV2(const ojson& j) {
 
 class DbWiki final : public WikiData {
  public:
-  DbWiki(std::unique_ptr<db::Connection> conn, const mw::SiteInfo& site)
-      : conn_(std::move(conn)), site_(site) {}
+  DbWiki(std::unique_ptr<db::Connection> conn, const mw::SiteInfo& site, ApiSource api)
+      : conn_(std::move(conn)), site_(site), api_(std::move(api)) {}
 
   Result<int64_t> MaxPageId() override { return Max("SELECT MAX(page_id) FROM {page}"); }
   Result<int64_t> MaxLogId() override { return Max("SELECT MAX(log_id) FROM {logging}"); }
@@ -141,7 +141,10 @@ class DbWiki final : public WikiData {
     return Status::OK();
   }
 
-  Result<std::string> SiteInfoJson(int fv) override { return SiteInfoApiJson(site_, fv); }
+  Result<std::string> SiteInfoJson(int fv) override {
+    if (api_.api_url.empty()) return SiteInfoApiJson(site_, fv);
+    return mw::FetchSiteInfoJson(api_.http.get(), api_.api_url, mw::kNamespacesSiprop, fv);
+  }
 
   Status Export(const jobs::ExportOptions& options, std::vector<jobs::ExportOutput>& outputs,
                 jobs::ExportObserver* observer, jobs::ExportStats* stats) override {
@@ -163,6 +166,7 @@ class DbWiki final : public WikiData {
 
   std::unique_ptr<db::Connection> conn_;
   mw::SiteInfo site_;
+  ApiSource api_;
 };
 
 }  // namespace
@@ -211,12 +215,13 @@ std::string SiteInfoApiJson(const mw::SiteInfo& site, int fv) {
   return j.dump();
 }
 
-WikiDataFactory DbWikiFactory(const db::DbSpec& spec, const mw::SiteInfo& site) {
+WikiDataFactory DbWikiFactory(const db::DbSpec& spec, const mw::SiteInfo& site, ApiSource api) {
   db::DbSpec ro = spec;
   ro.read_only = true;
-  return [ro, site]() -> Result<std::unique_ptr<WikiData>> {
+  if (!api.api_url.empty() && !api.http) api.http = mw::NewCurlHttpClient();
+  return [ro, site, api]() -> Result<std::unique_ptr<WikiData>> {
     DW_ASSIGN_OR_RETURN(auto conn, db::Connect(ro));
-    return std::unique_ptr<WikiData>(new DbWiki(std::move(conn), site));
+    return std::unique_ptr<WikiData>(new DbWiki(std::move(conn), site, api));
   };
 }
 

@@ -121,7 +121,10 @@ class FakeWiki final : public run::WikiData {
         DW_RETURN_IF_ERROR(o->EndUnit());
     }
     if (eo.history == jobs::History::kLogs) {
-      for (int64_t l = 1; l <= o_.log_items; ++l) {
+      // Log ids start..end-1, as the real export takes them.
+      const int64_t log_end = eo.end.value_or(o_.log_items + 1);
+      for (int64_t l = std::max<int64_t>(eo.start.value_or(1), 1); l < log_end && l <= o_.log_items;
+           ++l) {
         std::string item = fmt::format(
             "  <logitem>\n    <id>{}</id>\n    <type>create</type>\n    <logtitle>{}</logtitle>\n"
             "  </logitem>\n",
