@@ -1,26 +1,41 @@
 #!/bin/bash
 # Benchmark: dumpworks export vs MediaWiki 1.39's dumpBackup.php on the same
-# SQLite database, plus a bare SQLite read of the same rows (the floor).
-# Prints wall seconds, revisions/s, MB/s of XML, peak RSS and ratios.
+# database, plus (SQLite) a bare read of the same rows (the floor).
+# Prints wall and CPU seconds, revisions/s, MB/s of XML, peak RSS and ratios.
 #
 #   bench/export.sh [--db WIKI.sqlite] [--replicas N] [--runs R] [--no-mediawiki]
+#   bench/export.sh --generate [N] [--backend sqlite|mariadb|both] [--runs R] [--no-mediawiki]
 #
-# Without --db it builds a copy of the shared reference wiki (aawiki, 1,307
-# revisions) replicated N times (default 100: 130,700 revisions).
+# Without --db/--generate it builds a copy of the shared reference wiki (aawiki,
+# 1,307 revisions) replicated N times (default 100: 130,700 revisions).
+#
+# --generate N (default 1,000,000 revisions): a synthetic wiki from `dumpworks
+# generate` (N/20 pages), imported with `dumpworks import` into SQLite and/or a
+# private MariaDB server (tests/harness/mariadb.sh); dumpBackup.php runs on the
+# same database (tests/harness/mediawiki.sh attach). Set DW_BENCH_CACHE=DIR to
+# keep the generated XML, the databases, the MediaWiki attachments and
+# dumpBackup.php's timings (they do not depend on dumpworks) between runs.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${DW_BINARY:-$SRC/build/dumpworks}
 SHARED=${DW_SHARED:-$SRC/../shared}
-DB="" REPLICAS=100 RUNS=3 MW=1
+DB="" REPLICAS=100 RUNS=3 MW=1 GEN=0 BACKEND=both
 while [[ $# -gt 0 ]]; do
   case $1 in
     --db) DB=$2; shift 2 ;;
     --replicas) REPLICAS=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --no-mediawiki) MW=0; shift ;;
+    --generate)
+      GEN=1000000; shift
+      if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then GEN=$1; shift; fi ;;
+    --backend) BACKEND=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+if [[ $GEN != 0 ]]; then
+  exec bash "$SRC/bench/export_generated.sh" "$GEN" "$BACKEND" "$RUNS" "$MW"
+fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/dw-bench-export.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 SI=$SRC/tests/export/aawiki-siteinfo.json
