@@ -128,9 +128,10 @@ Status RevisionReader::Init() {
     // SQLite: MediaWiki's SQLite schema has no (rev_page, rev_id) index, only
     // (rev_page, rev_timestamp), and timestamps need not follow revision ids. So
     // the batch's (page, revision) keys are sorted first, in a subquery small
-    // enough to sort fast (the index gives the page order; only each page's
-    // revisions are sorted); everything else, the text included, is joined by
-    // primary key to the sorted keys. "LIMIT -1" keeps SQLite from dropping the
+    // enough to sort fast; everything else, the text included, is joined by
+    // primary key to the sorted keys. "rev_page + 0" makes it one sort of the
+    // batch (SQLite would otherwise sort each page's revisions apart, clearing
+    // its sorter for every page: slower). "LIMIT -1" keeps SQLite from dropping the
     // subquery's ORDER BY (it may ignore the ORDER BY of a FROM-clause subquery
     // otherwise); Next() checks the order. Slots come in any order: Next() sorts
     // them by role.
@@ -143,7 +144,7 @@ Status RevisionReader::Init() {
       keys =
           "SELECT rev_page AS k_page, rev_id AS k_rev FROM {revision} WHERE rev_page >= ? AND "
           "rev_page < ?" +
-          rev_range + " ORDER BY rev_page, rev_id LIMIT -1";
+          rev_range + " ORDER BY rev_page + 0, rev_id LIMIT -1";
     }
     sql = "SELECT " + meta;
     if (q_.load_text) sql += ", old_id, old_flags, old_text";
