@@ -218,25 +218,28 @@ inline uint16_t NfcInfo(const uint16_t* table, uint32_t cp) {
 [[gnu::always_inline]] inline int DecodeMultiByte(const unsigned char* p, size_t i, size_t n,
                                                   uint32_t* cp) {
   const unsigned char c = p[i];
-  int len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-  if (len == 0 || c > 0xf4 || i + static_cast<size_t>(len) > n) return 0;
-  for (int k = 1; k < len; ++k) {
-    if ((p[i + k] & 0xc0) != 0x80) return 0;
-  }
-  if (c == 0xe0 && p[i + 1] < 0xa0) return 0;                                // overlong
-  if (c == 0xed && p[i + 1] >= 0xa0) return 0;                               // surrogate
-  if (c == 0xf0 && p[i + 1] < 0x90) return 0;                                // overlong
-  if (c == 0xf4 && p[i + 1] >= 0x90) return 0;                               // > U+10FFFF
-  if (c == 0xef && p[i + 1] == 0xbf && (p[i + 2] & 0xfe) == 0xbe) return 0;  // U+FFFE/F
-  if (len == 2) {
+  if (c < 0xe0) {  // 2 bytes
+    if (c < 0xc2 || i + 1 >= n || (p[i + 1] & 0xc0) != 0x80) return 0;
     *cp = ((c & 0x1fu) << 6) | (p[i + 1] & 0x3fu);
-  } else if (len == 3) {
-    *cp = ((c & 0x0fu) << 12) | ((p[i + 1] & 0x3fu) << 6) | (p[i + 2] & 0x3fu);
-  } else {
-    *cp = ((c & 0x07u) << 18) | ((p[i + 1] & 0x3fu) << 12) | ((p[i + 2] & 0x3fu) << 6) |
-          (p[i + 3] & 0x3fu);
+    return 2;
   }
-  return len;
+  if (c < 0xf0) {  // 3 bytes
+    if (i + 2 >= n || (p[i + 1] & 0xc0) != 0x80 || (p[i + 2] & 0xc0) != 0x80) return 0;
+    if (c == 0xe0 && p[i + 1] < 0xa0) return 0;                                // overlong
+    if (c == 0xed && p[i + 1] >= 0xa0) return 0;                               // surrogate
+    if (c == 0xef && p[i + 1] == 0xbf && (p[i + 2] & 0xfe) == 0xbe) return 0;  // U+FFFE/F
+    *cp = ((c & 0x0fu) << 12) | ((p[i + 1] & 0x3fu) << 6) | (p[i + 2] & 0x3fu);
+    return 3;
+  }
+  // 4 bytes
+  if (c > 0xf4 || i + 3 >= n || (p[i + 1] & 0xc0) != 0x80 || (p[i + 2] & 0xc0) != 0x80 ||
+      (p[i + 3] & 0xc0) != 0x80)
+    return 0;
+  if (c == 0xf0 && p[i + 1] < 0x90) return 0;   // overlong
+  if (c == 0xf4 && p[i + 1] >= 0x90) return 0;  // > U+10FFFF
+  *cp = ((c & 0x07u) << 18) | ((p[i + 1] & 0x3fu) << 12) | ((p[i + 2] & 0x3fu) << 6) |
+        (p[i + 3] & 0x3fu);
+  return 4;
 }
 
 // Scans s for what cleanUp() could change: returns true at the first C0
