@@ -165,6 +165,7 @@ for be in "${BACKENDS[@]}"; do
   done
   if [[ $be == sqlite ]]; then
     measure sqlite "bare sqlite3 read of the rows" /nonexistent sqlite3 "$G.sqlite" "$BARE_SQL"
+    # shellcheck disable=SC2154  # DW_full_* are set with declare above
     echo "sqlite: dumpworks --full vs bare read: $(printf '%.2f' "$(echo "$DW_full_WALL / $BEST" | bc -l)")x wall," \
       "$(printf '%.2f' "$(echo "$DW_full_CPU / $CPU" | bc -l)")x CPU"
   fi
