@@ -1,26 +1,41 @@
 #!/bin/bash
 # Benchmark: dumpworks export vs MediaWiki 1.39's dumpBackup.php on the same
-# SQLite database, plus a bare SQLite read of the same rows (the floor).
-# Prints wall seconds, revisions/s, MB/s of XML, peak RSS and ratios.
+# database, plus (SQLite) a bare read of the same rows (the floor).
+# Prints wall and CPU seconds, revisions/s, MB/s of XML, peak RSS and ratios.
 #
 #   bench/export.sh [--db WIKI.sqlite] [--replicas N] [--runs R] [--no-mediawiki]
+#   bench/export.sh --generate [N] [--backend sqlite|mariadb|both] [--runs R] [--no-mediawiki]
 #
-# Without --db it builds a copy of the shared reference wiki (aawiki, 1,307
-# revisions) replicated N times (default 100: 130,700 revisions).
+# Without --db/--generate it builds a copy of the shared reference wiki (aawiki,
+# 1,307 revisions) replicated N times (default 100: 130,700 revisions).
+#
+# --generate N (default 1,000,000 revisions): a synthetic wiki from `dumpworks
+# generate` (N/20 pages), imported with `dumpworks import` into SQLite and/or a
+# private MariaDB server (tests/harness/mariadb.sh); dumpBackup.php runs on the
+# same database (tests/harness/mediawiki.sh attach). Set DW_BENCH_CACHE=DIR to
+# keep the generated XML, the databases, the MediaWiki attachments and
+# dumpBackup.php's timings (they do not depend on dumpworks) between runs.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${DW_BINARY:-$SRC/build/dumpworks}
 SHARED=${DW_SHARED:-$SRC/../shared}
-DB="" REPLICAS=100 RUNS=3 MW=1
+DB="" REPLICAS=100 RUNS=3 MW=1 GEN=0 BACKEND=both
 while [[ $# -gt 0 ]]; do
   case $1 in
     --db) DB=$2; shift 2 ;;
     --replicas) REPLICAS=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --no-mediawiki) MW=0; shift ;;
+    --generate)
+      GEN=1000000; shift
+      if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then GEN=$1; shift; fi ;;
+    --backend) BACKEND=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+if [[ $GEN != 0 ]]; then
+  exec bash "$SRC/bench/export_generated.sh" "$GEN" "$BACKEND" "$RUNS" "$MW"
+fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/dw-bench-export.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 SI=$SRC/tests/export/aawiki-siteinfo.json
@@ -68,7 +83,27 @@ SQL="SELECT count(*), sum(length(CAST(old_text AS BLOB))), sum(length(comment_te
   LEFT JOIN text ON old_id = CAST(substr(content_address, 4) AS INTEGER)"
 measure "bare sqlite3 read of the rows" /nonexistent sqlite3 "$T/aawiki.sqlite" "$SQL"
 BARE=$BEST BARE_CPU=$CPU
-echo "dumpworks --full vs bare SQLite read: $(printf '%.2f' "$(echo "$DW_FULL / $BARE" | bc -l)")x the wall time, $(printf '%.2f' "$(echo "$DW_FULL_CPU / $BARE_CPU" | bc -l)")x the CPU time"
+# The same, in the order a dump needs (by page, then revision id: what
+# dumpworks' reader asks SQLite for, see src/mw/revision_reader.cc).
+SQL_ORDERED="SELECT count(*), sum(length(CAST(old_text AS BLOB))), sum(length(comment_text)), sum(length(actor_name))
+  FROM (SELECT rev_page AS k_page, rev_id AS k_rev FROM revision ORDER BY rev_page, rev_id LIMIT -1) AS k
+  JOIN page ON page_id = k_page JOIN revision ON rev_id = k_rev
+  LEFT JOIN revision_comment_temp ON revcomment_rev=rev_id
+  JOIN comment ON comment_id = COALESCE(revcomment_comment_id, rev_comment_id) JOIN actor ON actor_id=rev_actor
+  JOIN slots ON slot_revision_id=rev_id JOIN content ON content_id=slot_content_id
+  LEFT JOIN text ON old_id = CAST(substr(content_address, 4) AS INTEGER)"
+measure "bare sqlite3 read, dump order" /nonexistent sqlite3 "$T/aawiki.sqlite" "$SQL_ORDERED"
+BARE_ORD=$BEST BARE_ORD_CPU=$CPU
+# What writing the XML costs by itself (the bare read writes nothing): the
+# export to /dev/null, and a plain copy of the XML file.
+measure "dumpworks export --full > /dev/null" /nonexistent "${X[@]}" --full --output -
+DW_NULL=$BEST DW_NULL_CPU=$CPU
+measure "cp of the --full XML (write cost)" "$T/copy.xml" cp "$T/dw-full.xml" "$T/copy.xml"
+rm -f "$T/copy.xml"
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+echo "dumpworks --full vs bare SQLite read: $(ratio "$DW_FULL" "$BARE")x the wall time, $(ratio "$DW_FULL_CPU" "$BARE_CPU")x the CPU time"
+echo "  to /dev/null vs bare read: $(ratio "$DW_NULL" "$BARE")x wall, $(ratio "$DW_NULL_CPU" "$BARE_CPU")x CPU;" \
+  "vs bare read in dump order: $(ratio "$DW_NULL" "$BARE_ORD")x wall, $(ratio "$DW_NULL_CPU" "$BARE_ORD_CPU")x CPU"
 
 if [[ $MW == 1 && -f /usr/share/mediawiki/maintenance/dumpBackup.php ]]; then
   cat >"$T/LocalSettings.php" <<PHP

@@ -389,13 +389,19 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
                          : "content address '" + s.address + "' is not a text row");
           continue;
         }
-        Status st = mw::DecodeTextRow(s.text_flags, s.text_raw, options.external_store, &texts[i]);
-        if (!st.ok()) {
-          AddProblem(stats, r->rev_id, st.message() + " in text row " + s.address.substr(3));
-          continue;
+        if (s.text_flags.empty() || s.text_flags == "utf-8") {
+          // Stored as is (the common case): no copy.
+          x.text = &s.text_raw;
+        } else {
+          Status st =
+              mw::DecodeTextRow(s.text_flags, s.text_raw, options.external_store, &texts[i]);
+          if (!st.ok()) {
+            AddProblem(stats, r->rev_id, st.message() + " in text row " + s.address.substr(3));
+            continue;
+          }
+          x.text = &texts[i];
         }
-        stats->text_bytes += texts[i].size();
-        x.text = &texts[i];
+        stats->text_bytes += x.text->size();
       }
       format::XmlRevision rev;
       rev.id = r->rev_id;
@@ -409,6 +415,17 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
       rev.sha1 = r->sha1.empty() && r->slot_count == 1 ? std::string_view(r->slots[0].sha1)
                                                        : std::string_view(r->sha1);
       rev.slots = std::span<const format::XmlSlot>(slots.data(), r->slot_count);
+      if (outs.size() == 1) {
+        // One output (the common case): written straight into its buffer.
+        OutputState& o = outs[0];
+        if (!o.page_open) {
+          writer.OpenPage(page, &o.buf);
+          o.page_open = true;
+        }
+        writer.WriteRevision(rev, &o.buf);
+        if (o.buf.size() >= kFlushBytes) DW_RETURN_IF_ERROR(o.Flush());
+        continue;
+      }
       item_xml.clear();
       writer.WriteRevision(rev, &item_xml);
 

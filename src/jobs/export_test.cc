@@ -169,6 +169,40 @@ TEST_F(ExportTest, RangesAndProblems) {
   EXPECT_EQ(Count(sink.data, "<text bytes=\"1\" sha1=\"s\" />"), 1);
 }
 
+// MediaWiki's SQLite schema indexes revisions by (rev_page, rev_timestamp);
+// timestamps need not follow revision ids (imports, clock skew), and
+// dumpBackup.php still writes a page's revisions by rev_id.
+TEST_F(ExportTest, RevisionsByIdWhateverTheTimestamps) {
+  ASSERT_TRUE(conn_
+                  ->Exec("CREATE INDEX rev_page_timestamp ON revision (rev_page, rev_timestamp);"
+                         "UPDATE revision SET rev_timestamp = '19990101000000' WHERE rev_id = 31;"
+                         "UPDATE revision SET rev_timestamp = '20200101000009' WHERE rev_id = 30")
+                  .ok());
+  for (History h : {History::kFull, History::kCurrent}) {
+    for (bool stub : {false, true}) {
+      MemorySink sink;
+      std::vector<ExportOutput> outs(1);
+      outs[0].sink = &sink;
+      ExportOptions opt;
+      opt.history = h;
+      opt.stub = stub;
+      opt.batch_size = 2;
+      ExportStats stats;
+      Status st = Export(*conn_, site_, opt, outs, nullptr, &stats);
+      ASSERT_TRUE(st.ok()) << st.ToString();
+      EXPECT_EQ(stats.revisions, h == History::kFull ? 10 : 5);
+      size_t r30 = sink.data.find("<id>30</id>"), r31 = sink.data.find("<id>31</id>");
+      ASSERT_NE(r31, std::string::npos);
+      if (h == History::kFull) {
+        ASSERT_NE(r30, std::string::npos);
+        EXPECT_LT(r30, r31);
+        EXPECT_LT(sink.data.find("<id>21</id>"), r30);
+        EXPECT_LT(r31, sink.data.find("<id>40</id>"));
+      }
+    }
+  }
+}
+
 TEST_F(ExportTest, BadOptions) {
   MemorySink sink;
   std::vector<ExportOutput> outs(1);

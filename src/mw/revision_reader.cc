@@ -90,42 +90,73 @@ Status RevisionReader::Init() {
   meta += has_redirect ? "rd_from, rd_namespace, rd_title, rd_interwiki"
                        : "NULL AS rd_from, NULL AS "
                          "rd_namespace, NULL AS rd_title, NULL AS rd_interwiki";
-  std::string from = " FROM {page} JOIN {revision} ON rev_page = page_id";
-  if (q_.current) from += " AND rev_id = page_latest";
+  // The joins that complete a (page, revision) pair: comment, actor, slots,
+  // content, redirect.
+  std::string joins;
   if (has_temp) {
-    from +=
+    joins +=
         " LEFT JOIN {revision_comment_temp} ON revcomment_rev = rev_id"
         " JOIN {comment} ON comment_id = COALESCE(revcomment_comment_id, rev_comment_id)";
   } else {
-    from += " JOIN {comment} ON comment_id = rev_comment_id";
+    joins += " JOIN {comment} ON comment_id = rev_comment_id";
   }
-  from +=
+  joins +=
       " JOIN {actor} ON actor_id = rev_actor"
       " JOIN {slots} ON slot_revision_id = rev_id"
       " JOIN {content} ON content_id = slot_content_id";
-  if (has_redirect) from += " LEFT JOIN {redirect} ON rd_from = page_id";
-  std::string where = " WHERE page_id >= ? AND page_id < ?";
-  if (q_.rev_start) where += " AND rev_id >= " + std::to_string(*q_.rev_start);
-  if (q_.rev_end) where += " AND rev_id < " + std::to_string(*q_.rev_end);
-  const std::string order = " ORDER BY page_id, rev_id, slot_role_id";
+  if (has_redirect) joins += " LEFT JOIN {redirect} ON rd_from = page_id";
+  std::string rev_range;
+  if (q_.rev_start) rev_range += " AND rev_id >= " + std::to_string(*q_.rev_start);
+  if (q_.rev_end) rev_range += " AND rev_id < " + std::to_string(*q_.rev_end);
   std::string sql;
-  if (!q_.load_text) {
-    sql = "SELECT " + meta + from + where + order;
-  } else if (maria) {
-    // Text rows are named by content_address "tt:<old_id>": join them in the
-    // same pass instead of one query per text (InnoDB reads rows in index order).
-    sql = "SELECT " + meta + ", old_id, old_flags, old_text" + from +
+  if (maria) {
+    sql = "SELECT " + meta;
+    if (q_.load_text) sql += ", old_id, old_flags, old_text";
+    sql += " FROM {page} JOIN {revision} ON rev_page = page_id";
+    if (q_.current) sql += " AND rev_id = page_latest";
+    sql += joins;
+    if (q_.load_text) {
+      // Text rows are named by content_address "tt:<old_id>": join them in the
+      // same pass instead of one query per text (InnoDB reads rows in index order).
+      sql +=
           " LEFT JOIN {text} ON old_id = IF(content_address LIKE 'tt:%', "
-          "CAST(SUBSTRING(content_address, 4) AS UNSIGNED), NULL)" +
-          where + order;
+          "CAST(SUBSTRING(content_address, 4) AS UNSIGNED), NULL)";
+    }
+    sql += " WHERE page_id >= ? AND page_id < ?" + rev_range +
+           " ORDER BY page_id, rev_id, slot_role_id";
   } else {
-    // SQLite sorts the metadata rows of a batch (no (rev_page, rev_id) index in
-    // MediaWiki's SQLite schema); the texts are joined after the sort, so they are
-    // never copied into the sorter. The co-routine keeps the inner order; Next()
-    // checks it.
-    sql = "SELECT r.*, old_id, old_flags, old_text FROM (SELECT " + meta + from + where + order +
-          ") AS r LEFT JOIN {text} ON old_id = (CASE WHEN CAST(substr(r.content_address, 1, 3) AS "
-          "BLOB) = x'74743a' THEN CAST(substr(r.content_address, 4) AS INTEGER) ELSE NULL END)";
+    // SQLite: MediaWiki's SQLite schema has no (rev_page, rev_id) index, only
+    // (rev_page, rev_timestamp), and timestamps need not follow revision ids. So
+    // the batch's (page, revision) keys are sorted first, in a subquery small
+    // enough to sort fast; everything else, the text included, is joined by
+    // primary key to the sorted keys. "rev_page + 0" makes it one sort of the
+    // batch (SQLite would otherwise sort each page's revisions apart, clearing
+    // its sorter for every page: slower). "LIMIT -1" keeps SQLite from dropping the
+    // subquery's ORDER BY (it may ignore the ORDER BY of a FROM-clause subquery
+    // otherwise); Next() checks the order. Slots come in any order: Next() sorts
+    // them by role.
+    std::string keys;
+    if (q_.current) {
+      keys =
+          "SELECT page_id AS k_page, page_latest AS k_rev FROM {page} WHERE page_id >= ? AND "
+          "page_id < ? ORDER BY page_id LIMIT -1";
+    } else {
+      keys =
+          "SELECT rev_page AS k_page, rev_id AS k_rev FROM {revision} WHERE rev_page >= ? AND "
+          "rev_page < ?" +
+          rev_range + " ORDER BY rev_page + 0, rev_id LIMIT -1";
+    }
+    sql = "SELECT " + meta;
+    if (q_.load_text) sql += ", old_id, old_flags, old_text";
+    sql += " FROM (" + keys +
+           ") AS k JOIN {page} ON page_id = k_page JOIN {revision} ON rev_id = " +
+           "k_rev AND rev_page = k_page" + joins;
+    if (q_.load_text) {
+      sql +=
+          " LEFT JOIN {text} ON old_id = (CASE WHEN CAST(substr(content_address, 1, 3) AS BLOB) "
+          "= x'74743a' THEN CAST(substr(content_address, 4) AS INTEGER) ELSE NULL END)";
+    }
+    if (q_.current && !rev_range.empty()) sql += " WHERE 1" + rev_range;
   }
   sql_ = conn_.Sql(sql);
 

@@ -2,6 +2,7 @@
 
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
 #include <cstdint>
@@ -179,33 +180,85 @@ std::string RepairUtf8(std::string_view s) {
   return out;
 }
 
-// Ranges whose characters all have NFC_Quick_Check=Yes and canonical combining
-// class 0 (a string of only such characters, and ones below U+0300, is in NFC):
-// Cyrillic letters, Arabic letters and digits (not the marks), Ethiopic
-// syllables, Latin Extended Additional, general punctuation (not U+2000/2001,
-// which decompose), CJK punctuation (not the tone marks U+302A..F), Hiragana,
-// Katakana, CJK ideographs, Hangul syllables, fullwidth forms.
-inline bool IsSafeNfc(uint32_t cp) {
-  static constexpr uint32_t kRanges[][2] = {
-      {0x0400, 0x0482}, {0x048a, 0x052f}, {0x0600, 0x060f}, {0x061b, 0x064a}, {0x0660, 0x066f},
-      {0x0671, 0x06d5}, {0x1200, 0x135c}, {0x1e00, 0x1eff}, {0x2002, 0x205e}, {0x3000, 0x3029},
-      {0x3030, 0x303f}, {0x3041, 0x3096}, {0x30a1, 0x30fa}, {0x3400, 0x4dbf}, {0x4e00, 0x9fff},
-      {0xac00, 0xd7a3}, {0xff01, 0xffee}};
-  for (const auto& r : kRanges) {
-    if (cp < r[0]) return false;
-    if (cp <= r[1]) return true;
+// NFC quick check data of a code point: its canonical combining class in the
+// low byte, kQcNo / kQcMaybe above it (0: NFC_Quick_Check=Yes). One entry per
+// BMP code point, computed once from ICU's properties; supplementary code points
+// ask ICU directly.
+constexpr uint16_t kQcNo = 0x100, kQcMaybe = 0x200;
+uint16_t NfcInfoFromIcu(UChar32 c) {
+  uint16_t v = static_cast<uint16_t>(u_getCombiningClass(c));
+  switch (u_getIntPropertyValue(c, UCHAR_NFC_QUICK_CHECK)) {
+    case UNORM_NO:
+      v |= kQcNo;
+      break;
+    case UNORM_MAYBE:
+      v |= kQcMaybe;
+      break;
+    default:
+      break;
   }
-  return false;
+  return v;
+}
+const uint16_t* NfcTable() {
+  static const std::vector<uint16_t> table = [] {
+    std::vector<uint16_t> t(0x10000);
+    for (UChar32 c = 0; c < 0x10000; ++c) t[static_cast<size_t>(c)] = NfcInfoFromIcu(c);
+    return t;
+  }();
+  return table.data();
+}
+inline uint16_t NfcInfo(const uint16_t* table, uint32_t cp) {
+  if (cp < 0x10000) return table[cp];
+  return NfcInfoFromIcu(static_cast<UChar32>(cp));
 }
 
-// Scans s for what cleanUp() could change. Returns true at the first C0
-// control (other than \t \n \r), invalid UTF-8 sequence or U+FFFE/U+FFFF;
-// sets *maybe_not_nfc if a code point >= U+0300 (the first one whose NFC quick
-// check is not "yes" or that combines) occurs.
-bool ScanForCleanUp(std::string_view s, bool* maybe_not_nfc) {
+// Decodes the multi-byte character at p[i] (p[i] >= 0x80). Returns its length,
+// or 0 if it is not valid UTF-8 as ICU sees it or is U+FFFE/U+FFFF (cleanUp()
+// changes those).
+[[gnu::always_inline]] inline int DecodeMultiByte(const unsigned char* p, size_t i, size_t n,
+                                                  uint32_t* cp) {
+  const unsigned char c = p[i];
+  if (c < 0xe0) {  // 2 bytes
+    if (c < 0xc2 || i + 1 >= n || (p[i + 1] & 0xc0) != 0x80) return 0;
+    *cp = ((c & 0x1fu) << 6) | (p[i + 1] & 0x3fu);
+    return 2;
+  }
+  if (c < 0xf0) {  // 3 bytes
+    if (i + 2 >= n || (p[i + 1] & 0xc0) != 0x80 || (p[i + 2] & 0xc0) != 0x80) return 0;
+    if (c == 0xe0 && p[i + 1] < 0xa0) return 0;                                // overlong
+    if (c == 0xed && p[i + 1] >= 0xa0) return 0;                               // surrogate
+    if (c == 0xef && p[i + 1] == 0xbf && (p[i + 2] & 0xfe) == 0xbe) return 0;  // U+FFFE/F
+    *cp = ((c & 0x0fu) << 12) | ((p[i + 1] & 0x3fu) << 6) | (p[i + 2] & 0x3fu);
+    return 3;
+  }
+  // 4 bytes
+  if (c > 0xf4 || i + 3 >= n || (p[i + 1] & 0xc0) != 0x80 || (p[i + 2] & 0xc0) != 0x80 ||
+      (p[i + 3] & 0xc0) != 0x80)
+    return 0;
+  if (c == 0xf0 && p[i + 1] < 0x90) return 0;   // overlong
+  if (c == 0xf4 && p[i + 1] >= 0x90) return 0;  // > U+10FFFF
+  *cp = ((c & 0x07u) << 18) | ((p[i + 1] & 0x3fu) << 12) | ((p[i + 2] & 0x3fu) << 6) |
+        (p[i + 3] & 0x3fu);
+  return 4;
+}
+
+// Scans s for what cleanUp() could change: returns true at the first C0
+// control (other than \t \n \r), invalid UTF-8 sequence, U+FFFE/U+FFFF, or
+// when s is not in NFC. NFC is decided without normalizing all of s: the NFC
+// quick check (UAX #15, section 9) says "no" for a character with
+// NFC_Quick_Check=No or for combining marks out of canonical order, and "yes"
+// for a run of characters without NFC_Quick_Check=Maybe. Around a "maybe"
+// character (one that may compose with what precedes it), ICU checks just the
+// segment from the last starter with quick check "yes" before it to the next
+// such starter after it: a normalization boundary lies before each of those,
+// so s is in NFC exactly when every such segment is.
+bool ScanForCleanUp(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   size_t i = 0;
+  size_t last_starter = 0;  // start of the last "yes" starter (0: none, a boundary too)
+  unsigned last_ccc = 0;
+  const uint16_t* table = nullptr;  // NfcTable(), fetched at the first character >= U+0300
   while (i < n) {
 #if defined(__SSE2__)
     // 16 bytes at a time while they are printable ASCII, \t, \n or \r.
@@ -213,59 +266,81 @@ bool ScanForCleanUp(std::string_view s, bool* maybe_not_nfc) {
     const __m128i k09 = _mm_set1_epi8(0x09);
     const __m128i k0a = _mm_set1_epi8(0x0a);
     const __m128i k0d = _mm_set1_epi8(0x0d);
+    const size_t block_start = i;
     while (i + 16 <= n) {
       __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
       // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too.
       __m128i lt = _mm_cmplt_epi8(v, k20);
       __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, k09), _mm_cmpeq_epi8(v, k0a)),
                                 _mm_cmpeq_epi8(v, k0d));
-      if (_mm_movemask_epi8(_mm_andnot_si128(ok, lt)) != 0) break;
+      const int bad = _mm_movemask_epi8(_mm_andnot_si128(ok, lt));
+      if (bad != 0) {
+        i += static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(bad)));
+        break;
+      }
       i += 16;
+    }
+    if (i != block_start) {
+      last_starter = i - 1;
+      last_ccc = 0;
     }
     if (i >= n) break;
 #endif
     unsigned char c = p[i];
     if (c < 0x80) {
       if (IsBadControl(c)) return true;
+      last_starter = i;
+      last_ccc = 0;
       ++i;
       continue;
     }
-    int len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-    if (len == 0 || c > 0xf4 || i + static_cast<size_t>(len) > n) return true;
-    for (int k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xc0) != 0x80) return true;
-    }
-    if (c == 0xe0 && p[i + 1] < 0xa0) return true;                                // overlong
-    if (c == 0xed && p[i + 1] >= 0xa0) return true;                               // surrogate
-    if (c == 0xf0 && p[i + 1] < 0x90) return true;                                // overlong
-    if (c == 0xf4 && p[i + 1] >= 0x90) return true;                               // > U+10FFFF
-    if (c == 0xef && p[i + 1] == 0xbf && (p[i + 2] & 0xfe) == 0xbe) return true;  // U+FFFE/F
-    // U+0300 = CC 80: from there on a character may need ICU's NFC check,
-    // unless it is in a block known to be NFC_Quick_Check=Yes with combining
-    // class 0 (a string of only such characters is in NFC).
-    if (c >= 0xcc && !*maybe_not_nfc) {
-      uint32_t cp = 0;
-      if (len == 2) {
-        cp = ((c & 0x1fu) << 6) | (p[i + 1] & 0x3fu);
-      } else if (len == 3) {
-        cp = ((c & 0x0fu) << 12) | ((p[i + 1] & 0x3fu) << 6) | (p[i + 2] & 0x3fu);
-      } else {
-        cp = 0x10000;
+    // A run of multi-byte characters.
+    do {
+      c = p[i];
+      if (c < 0xcc) {
+        // U+0080..U+02FF: starters with quick check "yes"; only validity matters.
+        if (c < 0xc2 || i + 1 >= n || (p[i + 1] & 0xc0) != 0x80) return true;
+        last_starter = i;
+        last_ccc = 0;
+        i += 2;
+        continue;
       }
-      if (!IsSafeNfc(cp)) *maybe_not_nfc = true;
-    }
-    i += static_cast<size_t>(len);
+      uint32_t cp = 0;
+      const int len = DecodeMultiByte(p, i, n, &cp);
+      if (len == 0) return true;
+      if (table == nullptr) table = NfcTable();
+      const uint16_t info = NfcInfo(table, cp);
+      const unsigned ccc = info & 0xff;
+      if (info & kQcNo) return true;
+      if (ccc != 0 && last_ccc > ccc) return true;  // not in canonical order
+      if (info & kQcMaybe) {
+        // The segment ends before the next "yes" starter (or at the end).
+        size_t j = i + static_cast<size_t>(len);
+        while (j < n && p[j] >= 0x80) {
+          uint32_t next = 0;
+          const int l = DecodeMultiByte(p, j, n, &next);
+          if (l == 0) return true;
+          if (next < 0x300) break;
+          const uint16_t ni = NfcInfo(table, next);
+          if ((ni & (kQcNo | kQcMaybe)) == 0 && (ni & 0xff) == 0) break;
+          j += static_cast<size_t>(l);
+        }
+        if (!IsNfc(s.substr(last_starter, j - last_starter))) return true;
+        i = j;
+        last_ccc = 0;  // the character at j (if any) is a starter
+        continue;
+      }
+      if (ccc == 0) last_starter = i;
+      last_ccc = ccc;
+      i += static_cast<size_t>(len);
+    } while (i < n && p[i] >= 0x80);
   }
   return false;
 }
 
 }  // namespace
 
-bool NeedsCleanUp(std::string_view s) {
-  bool maybe_not_nfc = false;
-  if (ScanForCleanUp(s, &maybe_not_nfc)) return true;
-  return maybe_not_nfc && !IsNfc(s);
-}
+bool NeedsCleanUp(std::string_view s) { return ScanForCleanUp(s); }
 
 void CleanUp(std::string_view s, std::string* out) {
   // replaceForNativeNormalize()
