@@ -23,6 +23,8 @@ TEST_PKGS=(
   # transfer: hosts as network namespaces, ssh, firewalls, baselines
   iproute2 openssh-server openssh-client nftables iptables rsync netcat-openbsd iperf3 openssl bc
   procps psmisc
+  # xxh128sum: checks the transfer manifest written with --digest xxh3
+  xxhash
   # index.html in a real browser
   chromium
 )

@@ -32,8 +32,8 @@ int RunTransfer(int argc, char** argv) {
   std::string source;
   std::vector<std::string> targets;
   std::optional<std::string> type, config, bwlimit, firewall, remote_command, compression, digest,
-      topology;
-  std::optional<bool> compress, encrypt, checksum, parallel_checksum, progress, resume;
+      topology, log_dir;
+  std::optional<bool> compress, encrypt, checksum, parallel_checksum, progress, resume, prepare;
   std::optional<int> port;
   bool stop_slave = false, force = false, json_progress = false;
   std::vector<std::string> ssh_options;
@@ -50,6 +50,11 @@ int RunTransfer(int argc, char** argv) {
   app.add_option("--digest", digest, "in-stream digest: xxh3 (default) or sha256");
   app.add_option("--port", port, "receiver port (0 = kernel-chosen, the default)");
   app.add_flag("--stop-slave", stop_slave, "mariabackup: STOP SLAVE for the copy, START after");
+  AddBool(app, "prepare", &prepare,
+          "mariabackup: run mariabackup --prepare at each target before publishing the copy");
+  app.add_option("--log-dir", log_dir,
+                 "keep the transfer's log and manifest of digests here (default "
+                 "/var/log/dumpworks/transfer; 'none' = keep none)");
   app.add_option("--config", config, "INI file, [DEFAULT] (default /etc/dumpworks/transfer.conf)");
   AddBool(app, "resume", &resume, "keep partial copies on failure and continue them");
   app.add_option("--bwlimit", bwlimit, "limit the rate on the wire, e.g. 100M (bytes/s, K/M/G)");
@@ -109,6 +114,8 @@ int RunTransfer(int argc, char** argv) {
   mark("ssh_option", !ssh_options.empty());
   mark("compression", compression.has_value());
   mark("digest", digest.has_value());
+  mark("prepare", prepare.has_value());
+  mark("log_dir", log_dir.has_value());
   std::string cfg_path = config.value_or("/etc/dumpworks/transfer.conf");
   auto cfg = transfer::ReadConfigFile(cfg_path);
   if (!cfg.ok() && (config.has_value() || !cfg.status().IsNotFound())) {
@@ -130,6 +137,8 @@ int RunTransfer(int argc, char** argv) {
   if (resume) o.resume = *resume;
   if (compression) o.codec = *compression;
   if (digest) o.digest = *digest;
+  if (prepare) o.prepare = *prepare;
+  if (log_dir) o.log_dir = *log_dir;
   if (firewall) o.firewall = *firewall;
   if (topology) o.topology = *topology;
   if (remote_command) o.remote_command = *remote_command;
@@ -152,6 +161,13 @@ int RunTransfer(int argc, char** argv) {
   // transferpy's derived rules.
   if (o.type != "file") o.checksum = false;
   if (o.type != "mariabackup") o.stop_slave = false;
+  if (o.type != "mariabackup" && o.prepare) {
+    if (prepare.value_or(false)) {
+      PrintError("transfer", "--prepare applies to --type mariabackup only");
+      return kExitUsage;
+    }
+    o.prepare = false;  // from the config file: ignored, like stop_slave
+  }
 
   auto results = transfer::RunTransfer(o);
   if (!results.ok()) {

@@ -178,7 +178,12 @@ Status RunReceive(const json& h, ControlChannel* ch) {
   ro.resume = h.value("resume", false);
   ro.verify_after = h.value("checksum", true) && type == "file";
   ro.set_owner = ::geteuid() == 0;
-  if (type == "mariabackup") ro.stream_command = {"mbstream", "-x"};
+  if (type == "mariabackup") {
+    ro.stream_command = {"mbstream", "-x"};
+    // --prepare: run in the unpacked, verified copy before it is published.
+    if (h.value("prepare", false))
+      ro.after_command = {"mariabackup", "--prepare", "--target-dir=."};
+  }
   if (type == "decompress") {
     std::string src = h.value("source_name", name);
     ro.stream_command = {"tar", "-x", "-f", "-", "--no-same-owner", "--strip-components=1"};
@@ -349,6 +354,8 @@ Status RunReceive(const json& h, ControlChannel* ch) {
   Relay relay(label, ro.key, ro.encrypt, h.value("io_timeout", 60));
   if (!next_hops.empty()) {
     relay.Connect(next_hops);
+    for (const auto& [host, why] : relay.skipped())
+      (void)ch->Send({{"event", "hop-skipped"}, {"host", host}, {"message", why}});
     if (relay.fd() >= 0) {
       Track(relay.fd());
       conn.SetForward(
@@ -440,6 +447,27 @@ Status RunSend(const json& h, ControlChannel* ch) {
     while (!go.has_value() && !Abort().aborted) cv.wait_for(l, std::chrono::milliseconds(100));
     if (Abort().aborted) return Status::Aborted(Abort().reason);
   }
+  // The manifest: every file's digest, to the orchestrator in batches.
+  std::mutex man_mu;
+  json man_batch = json::array();
+  auto flush_manifest = [&] {
+    json batch = json::array();
+    {
+      std::lock_guard l(man_mu);
+      if (man_batch.empty()) return;
+      batch.swap(man_batch);
+    }
+    (void)ch->Send({{"event", "manifest"}, {"files", std::move(batch)}});
+  };
+  so.on_file_digest = [&](const std::string& path, uint64_t size, const std::string& digest) {
+    bool full;
+    {
+      std::lock_guard l(man_mu);
+      man_batch.push_back({path, size, HexEncode(digest)});
+      full = man_batch.size() >= 512;
+    }
+    if (full) flush_manifest();
+  };
   std::vector<std::unique_ptr<TargetConn>> targets;
   int io_timeout = h.value("io_timeout", 60);
   for (const auto& t : go->at("targets")) {
@@ -520,6 +548,7 @@ Status RunSend(const json& h, ControlChannel* ch) {
   Status st = active->Run(root, entries, targets);
   done = true;
   progress.join();
+  flush_manifest();
   if (stream_fd >= 0) ::close(stream_fd);
   Status backup_st;
   if (backup_pid > 0) {
@@ -547,7 +576,9 @@ Status RunSend(const json& h, ControlChannel* ch) {
                        {"message", ts.ok() ? "" : ts.ToString()},
                        {"bytes", t->raw_sent.load()}});
   }
-  DW_RETURN_IF_ERROR(ch->Send({{"event", "done"}, {"results", results}}));
+  // complete: every file was read and its digest sent (the manifest is whole).
+  DW_RETURN_IF_ERROR(
+      ch->Send({{"event", "done"}, {"results", results}, {"complete", st.ok() && backup_st.ok()}}));
   if (!backup_st.ok()) return backup_st;
   return st;
 }

@@ -139,8 +139,11 @@ Result<Socket> Connect(const std::string& host, int port, int timeout_s) {
       freeaddrinfo(res);
       return s;
     }
+    // With SO_SNDTIMEO a connect that timed out fails with EINPROGRESS.
     last = Status::Unavailable("connect " + host + ":" + std::to_string(port) + ": " +
-                               std::strerror(errno));
+                               (errno == EINPROGRESS
+                                    ? "timed out after " + std::to_string(timeout_s) + " s"
+                                    : std::string(std::strerror(errno))));
   }
   freeaddrinfo(res);
   return last;

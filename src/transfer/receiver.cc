@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
@@ -625,36 +626,105 @@ Status Receiver::Receive(FrameConn* conn) {
   if (aborted_) return Status::Aborted("transfer aborted");
   DW_RETURN_IF_ERROR(verify_status);
   DW_RETURN_IF_ERROR(early.Finish());
-  // Publish.
+  if (streaming && !opts_.after_command.empty()) DW_RETURN_IF_ERROR(RunAfterCommand());
+  // Publish: atomic renames into DIR (never over an entry unless --force),
+  // then DIR's fsync so that they survive a crash.
+  Env* env = opts_.env ? opts_.env : Env::Default();
   std::string from = staging_dir() + "/" + opts_.name;
   if (streaming) {
     // Stream types unpack into the (empty) target directory itself.
     std::error_code ec;
     for (auto& child_entry : std::filesystem::directory_iterator(from, ec)) {
       std::string to = opts_.dir + "/" + child_entry.path().filename().string();
-      if (::renameat2(AT_FDCWD, child_entry.path().c_str(), AT_FDCWD, to.c_str(),
-                      RENAME_NOREPLACE) != 0)
-        return Status::FromErrno("rename into " + to, errno);
+      DW_RETURN_IF_ERROR(env->RenameFile(child_entry.path().string(), to, /*replace=*/false));
     }
     if (ec) return Status::IOError("list " + from + ": " + ec.message());
   } else {
     std::string to = final_path();
-    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
-      if (errno != EEXIST || !opts_.force) return Status::FromErrno("rename to " + to, errno);
+    Status rs = env->RenameFile(from, to, /*replace=*/false);
+    if (rs.IsAlreadyExists() && opts_.force) {
       std::string old = staging_dir() + "/old";
-      if (::rename(to.c_str(), old.c_str()) != 0)
-        return Status::FromErrno("move aside " + to, errno);
-      if (::rename(from.c_str(), to.c_str()) != 0)
-        return Status::FromErrno("rename to " + to, errno);
-      LogInfo("transfer: replaced existing {} (--force)", to);
+      DW_RETURN_IF_ERROR(env->RenameFile(to, old, /*replace=*/false).WithContext("move aside"));
+      rs = env->RenameFile(from, to, /*replace=*/false);
+      if (rs.ok())
+        LogInfo("transfer: replaced existing {} (--force)", to);
+      else if (Status back = env->RenameFile(old, to, /*replace=*/false); !back.ok())
+        LogError("transfer: could not put the old {} back (it is in {}): {}", to, old,
+                 back.ToString());
     }
+    DW_RETURN_IF_ERROR(rs);
   }
-  int dfd = ::open(opts_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  DW_RETURN_IF_ERROR(env->SyncDir(opts_.dir));
   return Status::OK();
+}
+
+Status Receiver::RunAfterCommand() {
+  const std::string what =
+      opts_.after_command[0] +
+      (opts_.after_command.size() > 1 ? " " + opts_.after_command[1] : std::string());
+  const std::string cwd = staging_dir() + "/" + opts_.name;
+  const std::string log = staging_dir() + "/after-command.log";
+  LogInfo("transfer: running {} in the copy", what);
+  auto start = std::chrono::steady_clock::now();
+  int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out < 0) return Status::FromErrno("create " + log, errno);
+  // argv before fork: the child of a threaded process must not allocate.
+  std::vector<char*> a;
+  for (const auto& arg : opts_.after_command) a.push_back(const_cast<char*>(arg.c_str()));
+  a.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(out);
+    return Status::FromErrno("fork", errno);
+  }
+  if (pid == 0) {
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+    ::execvp(a[0], a.data());
+    ::_exit(127);
+  }
+  ::close(out);
+  int st = 0;
+  bool killed = false;
+  while (true) {
+    pid_t r = ::waitpid(pid, &st, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) return Status::FromErrno("wait for " + what, errno);
+    if (aborted_ && !killed) {
+      ::kill(pid, SIGTERM);
+      killed = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (killed) return Status::Aborted("transfer aborted during " + what);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    LogInfo("transfer: {} succeeded in {:.1f} s", what, s);
+    return Status::OK();
+  }
+  // Its last non-empty output line says why.
+  std::string last;
+  int fd = ::open(log.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    struct stat sb;
+    if (::fstat(fd, &sb) == 0) {
+      off_t from = std::max<off_t>(0, sb.st_size - 4096);
+      std::string tail(static_cast<size_t>(sb.st_size - from), '\0');
+      ssize_t n = ::pread(fd, tail.data(), tail.size(), from);
+      tail.resize(n > 0 ? static_cast<size_t>(n) : 0);
+      while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+      size_t nl = tail.find_last_of('\n');
+      last = nl == std::string::npos ? tail : tail.substr(nl + 1);
+    }
+    ::close(fd);
+  }
+  int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  if (code == 127) return Status::NotFound(what + ": " + opts_.after_command[0] + " not found");
+  return Status::IOError(what + " failed (exit status " + std::to_string(code) + ")" +
+                         (last.empty() ? std::string() : ": " + last));
 }
 
 }  // namespace dw::transfer

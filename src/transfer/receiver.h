@@ -18,12 +18,18 @@
 #include <vector>
 
 #include "base/result.h"
+#include "env/env.h"
 #include "transfer/net.h"
 #include "transfer/protocol.h"
 
 namespace dw::transfer {
 
 struct ReceiverOptions {
+  // Publishing the copy (the renames into DIR and DIR's fsync) goes through
+  // this Env (nullptr = Env::Default()), so tests can inject a failing rename
+  // or sync. The stream's files are written with openat2 below the staging
+  // directory (RESOLVE_BENEATH), which Env does not offer.
+  Env* env = nullptr;
   std::string dir;   // target directory (exists)
   std::string name;  // basename of the source: the copy lands at dir/name
   std::string key;
@@ -36,6 +42,11 @@ struct ReceiverOptions {
   // Type "stream": pipe the kStream entry into this command (argv) run in the
   // staging directory, e.g. {"mbstream", "-x"}; the copy is that directory.
   std::vector<std::string> stream_command;
+  // Type "stream": run this command (argv) in the unpacked copy once the
+  // stream is verified and before the copy is published, e.g. {"mariabackup",
+  // "--prepare", "--target-dir=."}; its output goes to a log file in the
+  // staging directory, a failure fails the target (naming its last line).
+  std::vector<std::string> after_command;
   // Type "decompress": the staging directory is the copy (no top directory).
 };
 
@@ -58,6 +69,7 @@ class Receiver {
  private:
   Status Receive(FrameConn* conn);
   Status SendResumeState(FrameConn* conn);
+  Status RunAfterCommand();
 
   ReceiverOptions opts_;
   int stage_fd_ = -1;

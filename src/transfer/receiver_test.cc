@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "testing/fault_env.h"
 #include "transfer/crypto.h"
 #include "transfer/sender.h"
 
@@ -175,6 +176,88 @@ TEST(ReceiverTest, DataPathSealedRaw) { DataPathRoundTrip(true, Codec::kNone); }
 TEST(ReceiverTest, DataPathPlainCompressed) { DataPathRoundTrip(false, Codec::kZstd); }
 TEST(ReceiverTest, DataPathPlainRaw) { DataPathRoundTrip(false, Codec::kNone); }
 TEST(ReceiverTest, DataPathPlainGzip) { DataPathRoundTrip(false, Codec::kGzip); }
+
+// Sends `src_dir/name` to a Receiver with options `ro` (dir, name, key set
+// here); returns the receiver's status after its Cleanup.
+Status RoundTrip(const std::string& src_dir, const std::string& name, ReceiverOptions ro,
+                 std::string* staging) {
+  std::string key = RandomBytes(kKeySize);
+  ro.name = name;
+  ro.key = key;
+  Receiver rcv(ro);
+  EXPECT_TRUE(rcv.Prepare().ok());
+  *staging = rcv.staging_dir();
+  Pair p;
+  Status rs;
+  std::thread t([&] {
+    auto sess = ServerHandshake(p.b->socket(), key);
+    rs = sess.ok() ? rcv.Run(p.b.get(), *sess) : sess.status();
+  });
+  auto walk = WalkSource(src_dir + "/" + name);
+  EXPECT_TRUE(walk.ok());
+  auto tc = std::make_unique<TargetConn>();
+  tc->name = "peer";
+  auto sess = ClientHandshake(p.a->socket(), key);
+  EXPECT_TRUE(sess.ok());
+  if (sess.ok()) tc->session = *sess;
+  tc->conn = std::move(p.a);
+  std::vector<std::unique_ptr<TargetConn>> targets;
+  targets.push_back(std::move(tc));
+  SenderOptions so;
+  so.key = key;
+  so.threads = 1;
+  Sender sender(so);
+  if (walk.ok()) (void)sender.Run(name, *walk, targets);
+  t.join();
+  rcv.Cleanup(rs.ok());
+  return rs;
+}
+
+// Publishing goes through Env: a failing rename or directory sync fails the
+// target and loses nothing (no partial copy under the final name, an existing
+// copy replaced with --force stays in place, the staging directory is gone).
+TEST(ReceiverTest, PublishFailuresLoseNothing) {
+  TempDir src, dst;
+  WriteFile(src.path() + "/db/ibdata1", std::string(100000, 'x'));
+  WriteFile(src.path() + "/db/sub/t.ibd", "rows");
+  testing::FaultEnv env(Env::Default());
+  ReceiverOptions ro;
+  ro.dir = dst.path();
+  ro.env = &env;
+  std::string staging;
+
+  env.FailRenames(true);
+  Status s = RoundTrip(src.path(), "db", ro, &staging);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.ToString().find("rename"), std::string::npos) << s.ToString();
+  EXPECT_FALSE(fs::exists(dst.path() + "/db"));
+  EXPECT_FALSE(fs::exists(staging));
+
+  // --force over an existing copy: the rename fails, the old copy stays.
+  WriteFile(dst.path() + "/db/old-file", "keep me");
+  ro.force = true;
+  s = RoundTrip(src.path(), "db", ro, &staging);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(ReadFile(dst.path() + "/db/old-file"), "keep me");
+  EXPECT_FALSE(fs::exists(staging));
+
+  // The directory fsync after the rename fails: reported, not ignored.
+  env.FailRenames(false);
+  env.FailSyncs(true);
+  fs::remove_all(dst.path() + "/db");
+  s = RoundTrip(src.path(), "db", ro, &staging);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.ToString().find("fsync"), std::string::npos) << s.ToString();
+
+  // And without faults the same Env publishes the copy.
+  env.FailSyncs(false);
+  fs::remove_all(dst.path() + "/db");
+  s = RoundTrip(src.path(), "db", ro, &staging);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(ReadFile(dst.path() + "/db/sub/t.ibd"), "rows");
+  EXPECT_GE(env.counts().renames, 1u);
+  EXPECT_FALSE(fs::exists(staging));
+}
 
 // A hostile sender (plain frames, key known) tries to write outside the copy.
 Status RunHostile(const std::string& dir, const std::vector<Frame>& frames) {

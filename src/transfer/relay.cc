@@ -12,7 +12,9 @@ namespace dw::transfer {
 
 std::string Relay::Connect(const std::vector<Hop>& next) {
   for (const Hop& h : next) {
-    auto s = dw::transfer::Connect(h.host, h.port, std::min(io_timeout_, 10));
+    // Well inside the upstream's io timeout: it waits for this target's
+    // resume state while we try, and must not give up on us first.
+    auto s = dw::transfer::Connect(h.host, h.port, std::clamp(io_timeout_ / 3, 1, 10));
     Status st = s.status();
     if (st.ok()) {
       SetIoTimeout(*s, io_timeout_);
@@ -48,6 +50,7 @@ std::string Relay::Connect(const std::vector<Hop>& next) {
     }
     LogWarn("transfer[{}]: next hop {} unreachable, routing around it: {}", label_, h.host,
             st.ToString());
+    skipped_.emplace_back(h.host, st.ToString());
   }
   return "";
 }

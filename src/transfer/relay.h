@@ -41,6 +41,8 @@ class Relay {
   void Finish();
   // The socket fd to shut down on abort, or -1.
   int fd() const { return conn_ ? conn_->socket().fd() : -1; }
+  // The hops Connect passed over, with why (the orchestrator stops and fails them).
+  const std::vector<std::pair<std::string, std::string>>& skipped() const { return skipped_; }
 
  private:
   std::string label_, key_;
@@ -48,6 +50,7 @@ class Relay {
   int io_timeout_;
   std::string host_;
   std::unique_ptr<FrameConn> conn_;
+  std::vector<std::pair<std::string, std::string>> skipped_;
 };
 
 }  // namespace dw::transfer

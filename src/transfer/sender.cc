@@ -532,7 +532,9 @@ Status Sender::Run(const std::string& root, const std::vector<SourceEntry>& entr
         if (!pipe.Push(std::move(d), static_cast<uint64_t>(n)))
           return Status::Aborted("transfer cancelled");
       }
-      if (!pipe.Push(FileEnd{dig->Digest()}, 0)) return Status::Aborted("transfer cancelled");
+      std::string digest = dig->Digest();
+      if (opts_.on_file_digest) opts_.on_file_digest(root, off, digest);
+      if (!pipe.Push(FileEnd{std::move(digest)}, 0)) return Status::Aborted("transfer cancelled");
       if (!pipe.Push(End{1, off}, 0)) return Status::Aborted("transfer cancelled");
       return Status::OK();
     }
@@ -627,6 +629,7 @@ Status Sender::Run(const std::string& root, const std::vector<SourceEntry>& entr
         }
       }
       if (dig) full_digest = dig->Digest();
+      if (opts_.on_file_digest) opts_.on_file_digest(se.entry.path, size, full_digest);
       if (!pipe.Push(FileEnd{full_digest}, 0)) return Status::Aborted("transfer cancelled");
     }
     if (!pipe.Push(End{entries.size(), total_bytes_}, 0))

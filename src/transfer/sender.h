@@ -41,6 +41,10 @@ struct SenderOptions {
   bool send_owner = false;
   // Type "stream": read this fd to its end as one kStream entry named root.
   int stream_fd = -1;
+  // Called on the reading thread with each file's (or the stream's) stream
+  // path, size and full digest once its last block is read (the manifest).
+  std::function<void(const std::string& path, uint64_t size, const std::string& digest)>
+      on_file_digest;
 };
 
 struct TargetConn {

@@ -19,9 +19,11 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/log_tee.h"
 #include "env/env.h"
 #include "transfer/control.h"
 #include "transfer/crypto.h"
+#include "transfer/manifest.h"
 #include "transfer/net.h"
 
 namespace dw::transfer {
@@ -81,12 +83,17 @@ class EventQueue {
 struct Agent {
   std::string label;  // host or host:dir
   std::string host;
+  bool local = false;
   pid_t pid = -1;
   int to = -1, from = -1;
   std::unique_ptr<ControlChannel> ch;
   std::thread reader;
+  std::thread err_reader;  // the agent's (or ssh's) stderr -> ours and the transfer log
+  std::mutex err_mu;
+  std::string last_err;  // its last stderr line (names why ssh failed)
   bool eof = false;
-  bool finished = false;  // done or error seen
+  bool finished = false;       // done or error seen
+  bool routed_around = false;  // stopped because its upstream relay could not reach it
   bool ok = false;
   std::string message;
   uint64_t bytes = 0;
@@ -97,30 +104,39 @@ struct Agent {
   }
 };
 
-Status SpawnAgent(Agent* a, const TransferOptions& o, size_t index, EventQueue* q) {
+Status SpawnAgent(Agent* a, const TransferOptions& o, size_t index, EventQueue* q,
+                  TransferRecord* rec) {
   std::vector<std::string> argv;
   bool local = IsLocalHost(a->host);
+  a->local = local;
   std::string cmd = o.remote_command.empty() ? SelfExe() : o.remote_command;
   if (local) {
     argv = {o.remote_command.empty() ? SelfExe() : o.remote_command, "transfer-agent"};
   } else {
-    argv = {"ssh", "-T", "-o", "BatchMode=yes", "-o", "ConnectTimeout=15"};
+    // ssh keeps the first value it gets for an option: the user's come first
+    // (e.g. ConnectTimeout=3 wins over our 15).
+    argv = {"ssh", "-T"};
     for (const auto& so : o.ssh_options) {
       argv.push_back("-o");
       argv.push_back(so);
+    }
+    for (const char* d : {"BatchMode=yes", "ConnectTimeout=15"}) {
+      argv.push_back("-o");
+      argv.push_back(d);
     }
     argv.push_back(a->host);
     argv.push_back(ShellQuote(cmd) + " transfer-agent");
   }
   LogDebug("transfer: starting the agent on {} ({})", a->label, local ? "locally" : "over ssh");
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
     return Status::FromErrno("pipe", errno);
   pid_t pid = ::fork();
   if (pid < 0) return Status::FromErrno("fork", errno);
   if (pid == 0) {
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
     ::setpgid(0, 0);  // a Ctrl-C on the terminal reaches us, not the agents directly
     sigset_t none;
     sigemptyset(&none);
@@ -136,6 +152,30 @@ Status SpawnAgent(Agent* a, const TransferOptions& o, size_t index, EventQueue* 
   }
   ::close(in[0]);
   ::close(out[1]);
+  ::close(err[1]);
+  a->err_reader = std::thread([a, rec, fd = err[0]] {
+    std::string buf;
+    char chunk[4096];
+    while (true) {
+      ssize_t n = ::read(fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) buf.append(chunk, static_cast<size_t>(n));
+      size_t nl;
+      while ((nl = buf.find('\n')) != std::string::npos || (n <= 0 && !buf.empty())) {
+        if (nl == std::string::npos) nl = buf.size();
+        std::string line = buf.substr(0, nl);
+        buf.erase(0, std::min(buf.size(), nl + 1));
+        std::fprintf(stderr, "%s\n", line.c_str());
+        if (rec) rec->LogLine(line);
+        if (!line.empty()) {
+          std::lock_guard l(a->err_mu);
+          a->last_err = line;
+        }
+      }
+      if (n <= 0) break;
+    }
+    ::close(fd);
+  });
   a->pid = pid;
   a->to = in[1];
   a->from = out[0];
@@ -252,7 +292,8 @@ Status ApplyConfig(const std::map<std::string, std::string>& cfg,
     } else if (k == "transfer_type") {
       if (set("type")) o->type = v;
     } else if (k == "compress" || k == "encrypt" || k == "checksum" || k == "stop_slave" ||
-               k == "parallel_checksum" || k == "verbose" || k == "resume" || k == "progress") {
+               k == "parallel_checksum" || k == "verbose" || k == "resume" || k == "progress" ||
+               k == "prepare") {
       DW_ASSIGN_OR_RETURN(bool b, ParseBool(ctx, v));
       if (!set(k)) continue;
       if (k == "compress") o->compress = b;
@@ -260,6 +301,7 @@ Status ApplyConfig(const std::map<std::string, std::string>& cfg,
       if (k == "checksum") o->checksum = b;
       if (k == "stop_slave") o->stop_slave = b;
       if (k == "resume") o->resume = b;
+      if (k == "prepare") o->prepare = b;
       if (k == "verbose" && b) SetLogLevel(LogLevel::kDebug);
       // parallel_checksum: in-stream digests are always on.
     } else if (k == "bwlimit") {
@@ -269,6 +311,8 @@ Status ApplyConfig(const std::map<std::string, std::string>& cfg,
       if (set("firewall")) o->firewall = v;
     } else if (k == "topology") {
       if (set("topology")) o->topology = v;
+    } else if (k == "log_dir") {
+      if (set("log_dir")) o->log_dir = v;
     } else if (k == "remote_command") {
       if (set("remote_command")) o->remote_command = v;
     } else if (k == "ssh_option") {
@@ -285,7 +329,43 @@ Status ApplyConfig(const std::map<std::string, std::string>& cfg,
 }
 
 namespace {
-Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain);
+
+// What a round tells RunTransfer beyond the per-target results.
+struct RoundState {
+  TransferRecord* rec = nullptr;  // may be null (no log directory)
+  nlohmann::json manifest_header;
+  bool manifest_done = false;  // a source sent every file's digest (in some round)
+  bool manifest_failed = false;
+};
+
+Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain, RoundState* rs);
+
+std::string UtcNow() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char b[32];
+  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return b;
+}
+
+// Opens the transfer's log and routes every log line into it too.
+std::unique_ptr<TransferRecord> OpenRecord(const TransferOptions& o) {
+  if (o.log_dir.empty() || o.log_dir == "none") return nullptr;
+  auto r = TransferRecord::Open(Env::Default(), o.log_dir, o.digest);
+  if (!r.ok()) {
+    LogWarn("transfer: no transfer log or manifest: {} (choose another --log-dir)",
+            r.status().ToString());
+    return nullptr;
+  }
+  TransferRecord* rec = r->get();
+  SetLogTee([rec](std::string_view line) { rec->LogLine(line); });
+  LogInfo("transfer: log {}", rec->log_path());
+  return std::move(*r);
+}
+
+Result<std::vector<TargetResult>> RunRounds(const TransferOptions& o, bool chain, RoundState* rs);
+
 }  // namespace
 
 Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
@@ -294,7 +374,57 @@ Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
                                    "'");
   if (o.topology == "chain" && o.resume)
     return Status::InvalidArgument("--topology chain cannot be combined with --resume");
+  if (o.prepare && o.type != "mariabackup")
+    return Status::InvalidArgument("--prepare applies to --type mariabackup only");
   const bool chain = o.topology == "chain" || (o.topology.empty() && !o.resume);
+  RoundState rs;
+  std::unique_ptr<TransferRecord> rec = OpenRecord(o);
+  rs.rec = rec.get();
+  std::string source = o.source.host + ":" + o.source.path;
+  rs.manifest_header = {{"format", "dumpworks-transfer-manifest"},
+                        {"version", 1},
+                        {"source", source},
+                        {"type", o.type},
+                        {"algorithm", o.digest == "sha256" ? "sha256" : "xxh3-128"},
+                        {"started", UtcNow()}};
+  if (rec) {
+    json cmd = {{"source", source}, {"type", o.type}, {"digest", o.digest}};
+    for (const auto& t : o.targets) cmd["targets"].push_back(t.host + ":" + t.path);
+    rec->LogLine("# dumpworks transfer " + cmd.dump());
+  }
+  auto res = RunRounds(o, chain, &rs);
+  if (rec) {
+    if (res.ok()) {
+      json targets = json::array();
+      for (const auto& r : *res) {
+        targets.push_back({{"target", r.target}, {"ok", r.ok}, {"message", r.message}});
+        rec->LogLine(r.ok ? fmt::format("# result {}: OK ({} bytes in {:.1f} s)", r.target, r.bytes,
+                                        r.seconds)
+                          : fmt::format("# result {}: FAILED: {}", r.target, r.message));
+      }
+      if (rs.manifest_done && !rs.manifest_failed) {
+        uint64_t n = rec->manifest_files();
+        Status s = rec->CommitManifest({{"finished", UtcNow()}, {"targets", targets}});
+        if (s.ok())
+          LogInfo("transfer: manifest of {} files: {}", n,
+                  o.type == "file" ? rec->checksum_path() : rec->json_path());
+        else
+          LogError("transfer: could not write the manifest: {}", s.ToString());
+      }
+    } else {
+      rec->LogLine("# failed: " + res.status().ToString());
+    }
+    if (rec->manifest_open()) {
+      rec->AbandonManifest();
+      if (res.ok()) LogWarn("transfer: no manifest: the source did not send every file");
+    }
+    SetLogTee(nullptr);
+  }
+  return res;
+}
+
+namespace {
+Result<std::vector<TargetResult>> RunRounds(const TransferOptions& o, bool chain, RoundState* rs) {
   std::vector<TargetResult> final(o.targets.size());
   std::vector<size_t> pending(o.targets.size());
   for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
@@ -303,7 +433,7 @@ Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
     TransferOptions ro = o;
     ro.targets.clear();
     for (size_t i : pending) ro.targets.push_back(o.targets[i]);
-    auto res = RunRound(ro, chain);
+    auto res = RunRound(ro, chain, rs);
     if (!res.ok()) {
       if (round == 0) return res.status();
       for (size_t i : pending) {
@@ -335,8 +465,7 @@ Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& o) {
   return final;
 }
 
-namespace {
-Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain) {
+Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain, RoundState* rs) {
   if (o.type != "file" && o.type != "decompress" && o.type != "mariabackup")
     return Status::InvalidArgument("--type: expected file, decompress or mariabackup, not '" +
                                    o.type + "'");
@@ -374,7 +503,7 @@ Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain)
 
   Agent& source = *agents[0];
   Status fatal;
-  if (Status s = SpawnAgent(&source, o, 0, &q); !s.ok()) return s;
+  if (Status s = SpawnAgent(&source, o, 0, &q, rs->rec); !s.ok()) return s;
   json hello = {{"role", "send"},
                 {"label", source.host},
                 {"path", o.source.path},
@@ -403,6 +532,7 @@ Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain)
   json go_list;
   json source_results;
   bool source_done = false;
+  bool manifest_this_round = false;
   bool aborting = false;
   auto start = Clock::now();
   auto last_draw = Clock::now();
@@ -448,8 +578,11 @@ Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain)
         if (event == "error") {
           a.finished = true;
           a.ok = false;
-          a.message = m.value("message", std::string("failed"));
-          LogError("transfer: {}: {}", a.label, a.message);
+          // A hop we stopped because it was routed around keeps that reason.
+          if (!a.routed_around) {
+            a.message = m.value("message", std::string("failed"));
+            LogError("transfer: {}: {}", a.label, a.message);
+          }
           if (ev->agent == 0 && phase == Phase::kSourcePreflight) {
             fatal = Status::InvalidArgument(a.message);
             abort_all("source preflight failed");
@@ -460,10 +593,21 @@ Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain)
           LogInfo("transfer: {}:{}: {} in {} entries", o.source.host, o.source.path,
                   Human(static_cast<double>(total)), m.value("entries", 0));
           phase = Phase::kTargetsPreflight;
+          if (rs->rec && !rs->manifest_done) {
+            json header = rs->manifest_header;
+            header["size"] = total;
+            header["entries"] = m.value("entries", 0);
+            Status ms = rs->rec->BeginManifest(header, o.type == "file");
+            manifest_this_round = ms.ok();
+            if (!ms.ok()) {
+              rs->manifest_failed = true;
+              LogWarn("transfer: no manifest: {}", ms.ToString());
+            }
+          }
           std::string name = m.value("name", std::string());
           for (size_t i = 1; i < agents.size(); ++i) {
             Agent& t = *agents[i];
-            if (Status s = SpawnAgent(&t, o, i, &q); !s.ok()) {
+            if (Status s = SpawnAgent(&t, o, i, &q, rs->rec); !s.ok()) {
               t.finished = true;
               t.message = s.ToString();
               continue;
@@ -490,6 +634,7 @@ Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain)
                        {"io_timeout", o.io_timeout},
                        {"accept_timeout", o.accept_timeout},
                        {"chain", chain},
+                       {"prepare", o.prepare},
                        {"peers", chain ? peers : std::vector<std::string>()},
                        {"log_level", log_level}};
             (void)t.ch->Send(th);
@@ -498,6 +643,46 @@ Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain)
           ports[ev->agent] = m.value("port", -1);
           peer_addrs[ev->agent] = m.value("addrs", json::object());
           LogDebug("transfer: {} listening on port {}", a.label, ports[ev->agent]);
+        } else if (ev->agent == 0 && event == "manifest") {
+          if (manifest_this_round && rs->rec->manifest_open()) {
+            for (const auto& f : m.value("files", json::array())) {
+              ManifestFile mf;
+              Status as;
+              if (!f.is_array() || f.size() != 3 || !f[0].is_string() ||
+                  !f[1].is_number_unsigned() || !f[2].is_string()) {
+                as = Status::Corruption("bad manifest entry from the source agent: " + f.dump());
+              } else if (auto d = HexDecode(f[2].get<std::string>()); !d.ok()) {
+                as = d.status();
+              } else {
+                mf.path = f[0].get<std::string>();
+                mf.size = f[1].get<uint64_t>();
+                mf.digest = std::move(*d);
+                as = rs->rec->AddFile(mf);
+              }
+              if (!as.ok()) {
+                LogWarn("transfer: no manifest: {}", as.ToString());
+                rs->manifest_failed = true;
+                rs->rec->AbandonManifest();
+                break;
+              }
+            }
+          }
+        } else if (event == "hop-skipped" && chain) {
+          // A relay could not reach this hop and routed around it: the hop will
+          // get no data, so stop it now rather than at its accept timeout.
+          std::string host = m.value("host", std::string());
+          for (size_t j = 1; j < agents.size(); ++j) {
+            Agent& t = *agents[j];
+            if (t.host != host || chain_pos[j] <= chain_pos[ev->agent] || t.finished) continue;
+            t.finished = true;
+            t.ok = false;
+            t.routed_around = true;
+            t.message = "unreachable from " + a.host +
+                        " (routed around): " + m.value("message", std::string());
+            LogWarn("transfer: {}: {}", t.label, t.message);
+            t.CloseInput();
+            break;
+          }
         } else if (event == "relay-ready") {
           relay_ready[ev->agent] = true;
         } else if (event == "progress") {
@@ -509,6 +694,7 @@ Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain)
         } else if (event == "done") {
           if (ev->agent == 0) {
             source_done = true;
+            if (manifest_this_round && m.value("complete", false)) rs->manifest_done = true;
             source_results = m.value("results", json::array());
             a.finished = true;
             a.ok = true;
@@ -610,6 +796,16 @@ Result<std::vector<TargetResult>> RunRound(const TransferOptions& o, bool chain)
     if (a->pid > 0) {
       int st = 0;
       while (::waitpid(a->pid, &st, 0) < 0 && errno == EINTR) {
+      }
+      if (a->err_reader.joinable()) a->err_reader.join();
+      // It died without a word (ssh could not connect, the remote command is
+      // missing): its last stderr line says why.
+      std::lock_guard l(a->err_mu);
+      if (a->message == "agent on " + a->host + " exited unexpectedly" && !a->last_err.empty()) {
+        if (!a->local && WIFEXITED(st) && WEXITSTATUS(st) == 255)
+          a->message = "ssh to " + a->host + " failed: " + a->last_err;
+        else
+          a->message += ": " + a->last_err;
       }
     }
   }

@@ -55,6 +55,11 @@ struct TransferOptions {
   // next; fanout: the source sends to every target. "" = chain for more than
   // one target (fanout with --resume, which chains do not support).
   std::string topology;
+  // mariabackup: `mariabackup --prepare` at each target after the stream is
+  // unpacked and verified, before the copy is published.
+  bool prepare = false;
+  // Where the transfer's log and its manifest of digests are kept ("" = none).
+  std::string log_dir = "/var/log/dumpworks/transfer";
   int io_timeout = 60;
   int accept_timeout = 300;
   int threads = 0;
@@ -74,11 +79,12 @@ struct TargetResult {
   int chain_pos = -1;  // position in the round's chain (-1: not in it)
 };
 
-// Runs the whole transfer. In a chain, targets after a failed hop that failed
-// too are retried in a new chain from the source (routing around the failed
-// hop); the failed hop itself is not retried. Fails only on errors that concern every target
-// (bad source, preflight of the source, interrupted before start); per-target
-// failures are in the results.
+// Runs the whole transfer. With opts.log_dir, keeps the transfer's log and
+// manifest there (transfer/manifest.h); a log directory that cannot be used
+// is warned about and the transfer goes on without them. In a chain, targets after a failed hop
+// that failed too are retried in a new chain from the source (routing around the failed hop); the
+// failed hop itself is not retried. Fails only on errors that concern every target (bad source,
+// preflight of the source, interrupted before start); per-target failures are in the results.
 Result<std::vector<TargetResult>> RunTransfer(const TransferOptions& opts);
 
 }  // namespace dw::transfer

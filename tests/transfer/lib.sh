@@ -122,7 +122,8 @@ link_down() { ip -n "$NSBR" link set "p$1" down; }
 link_up() { ip -n "$NSBR" link set "p$1" up; }
 
 # Runs the orchestrator on host 1 (the source): dw_transfer [options] SRC TARGET...
-dw_transfer() { in_ns 1 "$DW" transfer --no-progress "${SSH_OPTS[@]}" "$@"; }
+# The transfer's log and manifest go to $T/log.
+dw_transfer() { in_ns 1 "$DW" transfer --no-progress --log-dir "$T/log" "${SSH_OPTS[@]}" "$@"; }
 
 # sha256 of every file (and symlink target) under a tree, paths relative.
 tree_sum() {

@@ -2,7 +2,7 @@
 # dumpworks transfer between real hosts (network namespaces, sshd, nftables):
 # a file; a tree with symlinks, empty dirs, modes and a sparse file to 3 targets;
 # target exists -> refused and untouched; target disk full -> clear error,
-# nothing partial; a rogue connection -> rejected, transfer unaffected.
+# nothing partial (and mid-stream with --resume: the partial copy kept); a rogue connection -> rejected, transfer unaffected.
 source "$(dirname "$0")/lib.sh"
 ns_setup 4
 SRC=$T/src
@@ -29,6 +29,15 @@ for t in t2 t3 t4; do
   ((used < 1024)) || fail "$t: sparse file not sparse ($used KiB)"
 done
 [[ $(grep -c ": OK" "$T/out2") == 3 ]] || fail "expected 3 OK lines"
+# The manifest kept with the transfer's log (default digest xxh3): xxh128sum's
+# format, one line per regular file, matching every copy.
+man=$(ls -t "$T"/log/*.xxh128 | head -1)
+[[ $(wc -l <"$man") == $(find "$SRC/tree" -type f | wc -l) ]] || { cat "$man"; fail "manifest: wrong number of files"; }
+if command -v xxh128sum >/dev/null; then
+  for t in t2 t3 t4; do (cd "$T/$t" && xxh128sum --quiet -c "$man") || fail "$t does not match the manifest"; done
+  diff <(cd "$SRC" && find tree -type f -print0 | sort -z | xargs -0 xxh128sum) <(sort -k2 "$man") ||
+    fail "manifest differs from xxh128sum of the source"
+fi
 no_agents_left
 no_firewall_left 2 3 4
 
@@ -76,6 +85,14 @@ host_mount_ns 3 mount -t tmpfs -o size=2m tmpfs "$T/small"  # gone with host 3's
 if dw_transfer "$SUBNET.1:$SRC/single.bin" "$SUBNET.3:$T/small" 2>"$T/out6"; then fail "disk full not detected"; fi
 grep -q "not enough space in $T/small" "$T/out6" || { cat "$T/out6"; fail "no clear disk-full line"; }
 [[ -z $(host_mount_ns 3 ls -A "$T/small") ]] || fail "partial files left: $(host_mount_ns 3 ls -A "$T/small")"
+
+log "target disk full mid-stream (--resume skips the space check) -> clear error, partial kept"
+if dw_transfer --resume "$SUBNET.1:$SRC/single.bin" "$SUBNET.3:$T/small" 2>"$T/out7"; then fail "ENOSPC not detected"; fi
+grep -q "transfer to $SUBNET.3:$T/small: FAILED: .*No space left on device" "$T/out7" ||
+  { cat "$T/out7"; fail "no clear disk-full summary line"; }
+host_mount_ns 3 test ! -e "$T/small/single.bin" || fail "a partial copy under the final name"
+host_mount_ns 3 test -d "$T/small/.single.bin.dwtx-partial" || fail "partial copy not kept for --resume"
+no_agents_left
 
 log "rogue connections -> rejected, transfer unaffected"
 rm -rf "$T/t4/tree"
