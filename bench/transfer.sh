@@ -102,7 +102,15 @@ RSYNC_SSH="ssh -o IdentityFile=$T/ssh/id -o UserKnownHostsFile=/dev/null -o Stri
 # DW_BASELINE=path: also run the dumpworks rows with that binary (e.g. the
 # previous build), "baseline:" rows, on the same dataset.
 if [[ -n ${DW_BASELINE:-} ]]; then cp "$DW_BASELINE" "$T/dw-baseline"; fi
-with_baseline() { local DW="$T/dw-baseline"; "$@"; }
+# (A build older than --log-dir is run without it.)
+with_baseline() {
+  shift  # dw_transfer
+  if "$T/dw-baseline" transfer --help 2>&1 | grep -q -- --log-dir; then
+    in_ns 1 "$T/dw-baseline" transfer --no-progress --log-dir "$T/log" "${SSH_OPTS[@]}" "$@"
+  else
+    in_ns 1 "$T/dw-baseline" transfer --no-progress "${SSH_OPTS[@]}" "$@"
+  fi
+}
 
 # BENCH_ONLY=dumpworks: skip the other tools (to re-measure after a change).
 bench_all() {
