@@ -9,7 +9,9 @@
 # time, MB/s (dataset bytes / time) and the ratio to transferpy's pipeline.
 # Runs: unlimited link, 1 target; then the source link limited with tc tbf
 # (1 Gbit/s, or BENCH_RATE), 1 and 3 targets, chain and fan-out. No timing
-# assertions: figures only. BENCH_ONLY=limited runs only the limited rows.
+# assertions: figures only. BENCH_ONLY=limited runs only the limited rows,
+# BENCH_ONLY=dumpworks only dumpworks, BENCH_ONLY=quick dumpworks and tar|nc,
+# BENCH_LIMITED=0 no limited rows.
 #
 # CPU: every process of the benchmark (this shell's children and the targets'
 # sshd with the agents it starts) runs in a cpu accounting cgroup made here
@@ -97,13 +99,32 @@ transferpy() {
 }
 RSYNC_SSH="ssh -o IdentityFile=$T/ssh/id -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o LogLevel=ERROR"
 
+# DW_BASELINE=path: also run the dumpworks rows with that binary (e.g. the
+# previous build), "baseline:" rows, on the same dataset.
+if [[ -n ${DW_BASELINE:-} ]]; then cp "$DW_BASELINE" "$T/dw-baseline"; fi
+# (A build older than --log-dir is run without it.)
+with_baseline() {
+  shift  # dw_transfer
+  if "$T/dw-baseline" transfer --help 2>&1 | grep -q -- --log-dir; then
+    in_ns 1 "$T/dw-baseline" transfer --no-progress --log-dir "$T/log" "${SSH_OPTS[@]}" "$@"
+  else
+    in_ns 1 "$T/dw-baseline" transfer --no-progress "${SSH_OPTS[@]}" "$@"
+  fi
+}
+
 # BENCH_ONLY=dumpworks: skip the other tools (to re-measure after a change).
 bench_all() {
+  if [[ -n ${DW_BASELINE:-} ]]; then
+    run "baseline: dumpworks (defaults)" with_baseline dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
+    run "baseline: dumpworks --no-compress" with_baseline dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
+    run "baseline: dumpworks --no-compress --no-encrypt" with_baseline dw_transfer --no-compress --no-encrypt --no-checksum "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
+  fi
   run "dumpworks (defaults: zstd+aes-gcm+checksum)" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
   run "dumpworks --no-compress (aes-gcm, digests)" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
   run "dumpworks --no-compress --no-encrypt" dw_transfer --no-compress --no-encrypt --no-checksum "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
   [[ ${BENCH_ONLY:-} == dumpworks ]] && return
   run "tar|nc" nc_pipe "cd $T/data && tar cf - db" "tar xf - -C $T/t2"
+  [[ ${BENCH_ONLY:-} == quick ]] && return  # dumpworks and tar|nc only
   run "tar|pigz|nc" nc_pipe "cd $T/data && tar cf - db | pigz -c" "pigz -c -d | tar xf - -C $T/t2"
   run "tar|zstd -T0|nc" nc_pipe "cd $T/data && tar cf - db | zstd -q -T0 -1" "zstd -q -d | tar xf - -C $T/t2"
   run "transferpy (pigz|openssl chacha20|nc+md5)" transferpy
@@ -117,16 +138,18 @@ if [[ ${BENCH_ONLY:-} != limited ]]; then
   log "unlimited link, 1 target"
   bench_all
 fi
-log "source link limited to $RATE (tc tbf)"
-in_ns 1 tc qdisc add dev eth0 root tbf rate "$RATE" burst 1mb latency 50ms
-run "limited: dumpworks, 1 target" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
-run "limited: dumpworks, 3 targets (chain)" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
-run "limited: dumpworks, 3 targets (fanout)" dw_transfer --topology fanout "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
-run "limited: dumpworks --no-compress, 1 target" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
-run "limited: dumpworks --no-compress, 3 targets (chain)" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
-run "limited: dumpworks --no-compress, 3 (fanout)" dw_transfer --no-compress --topology fanout "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
-[[ -n ${BENCH_ONLY:-} ]] || run "limited: tar|nc" nc_pipe "cd $T/data && tar cf - db" "tar xf - -C $T/t2"
-[[ -n ${BENCH_ONLY:-} ]] || run "limited: transferpy" transferpy
+if [[ ${BENCH_LIMITED:-1} != 0 ]]; then  # BENCH_LIMITED=0: no limited-link rows
+  log "source link limited to $RATE (tc tbf)"
+  in_ns 1 tc qdisc add dev eth0 root tbf rate "$RATE" burst 1mb latency 50ms
+  run "limited: dumpworks, 1 target" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
+  run "limited: dumpworks, 3 targets (chain)" dw_transfer "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
+  run "limited: dumpworks, 3 targets (fanout)" dw_transfer --topology fanout "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
+  run "limited: dumpworks --no-compress, 1 target" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2"
+  run "limited: dumpworks --no-compress, 3 targets (chain)" dw_transfer --no-compress "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
+  run "limited: dumpworks --no-compress, 3 (fanout)" dw_transfer --no-compress --topology fanout "$SUBNET.1:$D" "$SUBNET.2:$T/t2" "$SUBNET.3:$T/t3" "$SUBNET.4:$T/t4"
+  [[ -n ${BENCH_ONLY:-} ]] || run "limited: tar|nc" nc_pipe "cd $T/data && tar cf - db" "tar xf - -C $T/t2"
+  [[ -n ${BENCH_ONLY:-} ]] || run "limited: transferpy" transferpy
+fi
 
 tp= tn=
 for r in "${RESULTS[@]}"; do

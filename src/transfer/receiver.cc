@@ -12,9 +12,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -30,6 +33,8 @@ namespace dw::transfer {
 namespace {
 
 constexpr const char* kStateLog = "state.log";
+// Files from this size on are read back (--checksum) while the stream goes on.
+constexpr uint64_t kEarlyVerifySize = 8 << 20;
 // Writeback of received data is started every this many bytes of a file.
 constexpr uint64_t kWritebackChunk = 8 << 20;
 
@@ -162,6 +167,68 @@ struct Child {
       (void)Finish("");
     }
   }
+};
+
+// A file written and verified in stream, to re-read from disk (--checksum).
+struct Written {
+  std::string path;
+  uint64_t size;
+  std::string digest;
+};
+
+// Re-reads big files on a thread of its own while the stream goes on, so the
+// disk reads overlap the transfer instead of following it. `check` does one
+// file. Finish() waits for the queue and gives the first failure; the
+// destructor abandons what is left.
+class EarlyVerifier {
+ public:
+  using Check = std::function<Status(const Written&)>;
+  explicit EarlyVerifier(Check check) : check_(std::move(check)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~EarlyVerifier() {
+    {
+      std::lock_guard l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void Add(Written w) {
+    std::lock_guard l(mu_);
+    queue_.push_back(std::move(w));
+    cv_.notify_all();
+  }
+  Status Finish() {
+    std::unique_lock l(mu_);
+    done_cv_.wait(l, [&] { return (queue_.empty() && !busy_) || !status_.ok(); });
+    return status_;
+  }
+
+ private:
+  void Run() {
+    std::unique_lock l(mu_);
+    while (true) {
+      cv_.wait(l, [&] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      Written w = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      l.unlock();
+      Status st = check_(w);
+      l.lock();
+      busy_ = false;
+      if (!st.ok() && status_.ok()) status_ = st;
+      done_cv_.notify_all();
+    }
+  }
+  Check check_;
+  std::mutex mu_;
+  std::condition_variable cv_, done_cv_;
+  std::deque<Written> queue_;
+  bool stop_ = false, busy_ = false;
+  Status status_;
+  std::thread thread_;
 };
 
 }  // namespace
@@ -326,12 +393,24 @@ Status Receiver::Receive(FrameConn* conn) {
     Entry e;
   };
   std::vector<DirMeta> dirs;
-  struct Written {
-    std::string path;
-    uint64_t size;
-    std::string digest;
+  std::vector<Written> written;  // small files to re-read with --checksum, at the end
+  // One file read back from disk: with `sync`, flushed first (big files,
+  // verified during the stream; the small ones after one syncfs at the end).
+  auto read_back = [this, algo](const Written& w, bool sync) -> Status {
+    if (aborted_) return Status::Aborted("transfer aborted");
+    int fd = OpenBeneath(stage_fd_, w.path, O_RDONLY, 0);
+    if (fd < 0) return Refused(w.path, errno);
+    Fd g(fd);
+    if (sync && ::fdatasync(fd) != 0) return Status::FromErrno("sync " + w.path, errno);
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);  // read the disk, not the page cache
+    auto again = Digester::New(algo);
+    DW_RETURN_IF_ERROR(HashFd(fd, w.size, again.get(), w.path));
+    if (!SecretEquals(again->Digest(), w.digest))
+      return Status::IOError("written file " + w.path +
+                             " reads back different from the source (disk error)");
+    return Status::OK();
   };
-  std::vector<Written> written;  // files to re-read with --checksum
+  EarlyVerifier early([&read_back](const Written& w) { return read_back(w, true); });
   bool root_seen = false;
   uint64_t entries = 0;
 
@@ -481,7 +560,7 @@ Status Receiver::Receive(FrameConn* conn) {
                                   ": the data was corrupted in transit");
       // --checksum: re-read after one syncfs at the end (an fsync per file
       // would cost more than the copy for thousands of small files).
-      if (opts_.verify_after) written.push_back({cur_path, cur.size, fe->digest});
+      const bool big = cur.size >= kEarlyVerifySize;
       if (::fchmod(file.fd, cur.mode) != 0) return Status::FromErrno("chmod " + cur_path, errno);
       if (opts_.set_owner && ::fchown(file.fd, cur.uid, cur.gid) != 0)
         return Status::FromErrno("chown " + cur_path, errno);
@@ -491,6 +570,12 @@ Status Receiver::Receive(FrameConn* conn) {
         ::sync_file_range(file.fd, static_cast<off_t>(flushed),
                           static_cast<off_t>(expect - flushed), SYNC_FILE_RANGE_WRITE);
       file = Fd();
+      if (opts_.verify_after) {
+        if (big)
+          early.Add({cur_path, cur.size, fe->digest});
+        else
+          written.push_back({cur_path, cur.size, fe->digest});
+      }
       std::string line = HexEncode(cur_path) + "\t" + std::to_string(cur.size) + "\t" +
                          HexEncode(fe->digest) + "\n";
       if (::write(log_fd, line.data(), line.size()) < 0)
@@ -517,8 +602,8 @@ Status Receiver::Receive(FrameConn* conn) {
     ::futimens(fd, ts);
   }
   if (::syncfs(stage_fd_) != 0) return Status::FromErrno("sync " + staging_dir(), errno);
-  // Re-read with a few threads: small files are bound by disk latency, and
-  // several reads in flight keep the device busy.
+  // Re-read the small files with a few threads: they are bound by disk
+  // latency, and several reads in flight keep the device busy.
   std::atomic<size_t> next{0};
   std::mutex verify_mu;
   Status verify_status;
@@ -526,19 +611,7 @@ Status Receiver::Receive(FrameConn* conn) {
     while (true) {
       size_t i = next++;
       if (i >= written.size() || aborted_) return;
-      const Written& w = written[i];
-      Status st = [&]() -> Status {
-        int fd = OpenBeneath(stage_fd_, w.path, O_RDONLY, 0);
-        if (fd < 0) return Refused(w.path, errno);
-        Fd g(fd);
-        ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);  // read the disk, not the page cache
-        auto again = Digester::New(algo);
-        DW_RETURN_IF_ERROR(HashFd(fd, w.size, again.get(), w.path));
-        if (!SecretEquals(again->Digest(), w.digest))
-          return Status::IOError("written file " + w.path +
-                                 " reads back different from the source (disk error)");
-        return Status::OK();
-      }();
+      Status st = read_back(written[i], false);
       if (!st.ok()) {
         std::lock_guard l(verify_mu);
         if (verify_status.ok()) verify_status = st;
@@ -552,6 +625,7 @@ Status Receiver::Receive(FrameConn* conn) {
   for (auto& t : verifiers) t.join();
   if (aborted_) return Status::Aborted("transfer aborted");
   DW_RETURN_IF_ERROR(verify_status);
+  DW_RETURN_IF_ERROR(early.Finish());
   if (streaming && !opts_.after_command.empty()) DW_RETURN_IF_ERROR(RunAfterCommand());
   // Publish: atomic renames into DIR (never over an entry unless --force),
   // then DIR's fsync so that they survive a crash.
