@@ -461,6 +461,15 @@ Status Bzip2CompressStream(std::string_view in, int level, std::string* out, boo
   uint32_t combined = 0;
   thread_local Scratch sc;
   thread_local std::vector<uint8_t> block;
+  if (sc.ptr.capacity() < static_cast<size_t>(cap)) {
+    // Full size once per thread: growing a vector block by block (sizes vary
+    // after RLE) reallocates, copies and faults in fresh pages every time.
+    const size_t c = static_cast<size_t>(cap) + 64;
+    for (auto* v : {&sc.ptr, &sc.rank, &sc.base, &sc.tail, &sc.merged}) v->reserve(c);
+    sc.sa2.reserve(2 * c);
+    sc.doubled.reserve(2 * c);
+    sc.mtf.reserve(c + 1);
+  }
   const auto* p = reinterpret_cast<const uint8_t*>(in.data());
   size_t pos = 0;
   while (pos < in.size()) {
