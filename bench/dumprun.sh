@@ -20,7 +20,8 @@
 # wall figures depend on the machine's load (printed), CPU seconds much less.
 #
 # Environment: DW_BINARY (default build/dumpworks), DW_BENCH_CACHE,
-# BENCH_SIDES ("dumpworks wikimedia", the default, or one of them),
+# BENCH_SIDES ("dumpworks wikimedia", the default, or one of them), BENCH_CORES
+# (the dumpworks runs, default "1 2"),
 # MW_REVISIONS (run the Wikimedia way on a smaller generated wiki; default: the same).
 set -euo pipefail
 REVS=${1:-1000000}
@@ -84,7 +85,7 @@ siteinfo = $CACHE/genwiki-$REVS-siteinfo.json
 CONF
 }
 if [[ " $SIDES " == *" dumpworks "* ]]; then
-  for cores in 1 2; do
+  for cores in ${BENCH_CORES:-1 2}; do
     [ "$cores" -le "$NPROC" ] || continue
     conf "$T/dw$cores.conf" "$T/dw$cores"
     cpus=$(seq -s, 0 $((cores - 1)))
