@@ -96,7 +96,7 @@ if [[ " $SIDES " == *" dumpworks "* ]]; then
     du -sb "$T/dw$cores/public" | awk '{printf "    published: %.1f MB\n", $1 / 1e6}'
     rm -rf "$T/dw$cores"
   done
-  [ -n "${WALL[dumpworks 2 core(s)]:-}" ] &&
+  [ -n "${WALL[dumpworks 1 core(s)]:-}" ] && [ -n "${WALL[dumpworks 2 core(s)]:-}" ] &&
     echo "dumpworks scaling, 1 core / 2 cores: wall $(echo "scale=2; ${WALL[dumpworks 1 core(s)]} / ${WALL[dumpworks 2 core(s)]}" | bc)"
 fi
 
