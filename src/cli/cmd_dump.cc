@@ -55,7 +55,9 @@ int RunDump(int argc, char** argv) {
   app.add_flag("--dryrun", dryrun, "print what would run; write nothing, take no lock");
   app.add_flag("--force", force, "take the lock even if another worker holds it");
   app.add_flag("--list-jobs", list_jobs, "list the jobs of a run, in order, and exit");
-  app.add_option("--threads", threads, "parts dumped in parallel (default: all cores)");
+  app.add_option("--threads", threads,
+                 "cores to use: parts dumped in parallel, compressor threads shared by all "
+                 "files (default: all cores)");
   app.add_option("--synthetic-wiki", synthetic,
                  "PAGES:REVS: dump a synthetic wiki instead of the database (tests, benchmarks)")
       ->group("");

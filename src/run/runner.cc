@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -386,7 +387,8 @@ class Runner {
     return JoinPath(JoinPath(private_run_dir_, "files"), name + ".json");
   }
   Result<FileRecord> GetRecord(const std::string& name);
-  Status CheckAndPublish(stream::Output* out, const OutSpec& spec, UnitRecorder* units);
+  Status CheckAndPublish(stream::Output* out, const OutSpec& spec, UnitRecorder* units,
+                         std::optional<uint64_t> joined_last_unit = std::nullopt);
   std::vector<std::string> JobFileNames(const JobSpec& job);
 
   // Status documents.
@@ -422,7 +424,9 @@ class Runner {
   std::map<std::string, std::string, std::less<>> progress_;
   std::mutex status_mu_;  // one status-files writer at a time
   std::atomic<int64_t> last_status_write_{0};
-  int parallel_items_ = 1;  // export items running at once (compressor threads follow)
+  // The run's core budget: every compressed output shares these Threads()
+  // workers, whatever the number of parts written at once (created by Run()).
+  std::shared_ptr<stream::CompressPool> pool_;
 };
 
 Status Runner::SelectJobs(std::vector<std::string>* to_run, std::set<std::string>* pseudo) {
@@ -654,12 +658,16 @@ Result<FileRecord> Runner::GetRecord(const std::string& name) {
   return r;
 }
 
-// Closes the chain, checks the .inprog file, records it, renames it.
-Status Runner::CheckAndPublish(stream::Output* out, const OutSpec& spec, UnitRecorder* units) {
+// Closes the chain, checks the .inprog file, records it, renames it. The check
+// does not decode the whole file again (Output::CheckWritten): size on disk,
+// magic, and the last unit read back and decoded; `joined_last_unit` is where
+// the last unit starts in a file joined from parts by byte copy.
+Status Runner::CheckAndPublish(stream::Output* out, const OutSpec& spec, UnitRecorder* units,
+                               std::optional<uint64_t> joined_last_unit) {
   DW_RETURN_IF_ERROR(out->sink()->Close());
   std::string tmp = out->path() + stream::kInprogSuffix;
   stream::VerifyResult vr;
-  DW_RETURN_IF_ERROR(stream::VerifyCompressed(env_, tmp, &vr, 64));
+  DW_RETURN_IF_ERROR(out->CheckWritten(&vr, 64, joined_last_unit));
   if (vr.decompressed_bytes == 0 && spec.content != OutSpec::Content::kIndex)
     return Status::Corruption(fmt::format("{}: empty output, not published", tmp));
   if (spec.content == OutSpec::Content::kXml) {
@@ -684,9 +692,9 @@ Status Runner::CheckAndPublish(stream::Output* out, const OutSpec& spec, UnitRec
 
 Status Runner::RunExportItem(const JobSpec& job, const Item& item, WikiData* wiki) {
   stream::OutputOptions oo;
+  oo.compress.pool = pool_;
   oo.digests = stream::kMd5 | stream::kSha1;
   oo.overwrite = true;  // our own run's file, redone byte-identically
-  oo.compress.threads = parallel_items_ > 1 ? 1 : Threads();
   std::vector<std::unique_ptr<stream::Output>> outs;
   std::vector<std::unique_ptr<UnitRecorder>> recs;
   for (const OutSpec& o : item.outs) {
@@ -812,7 +820,6 @@ Status Runner::RunExportItems(const JobSpec& job, const std::vector<Item>& all) 
             all.size(), todo.size());
   if (todo.empty()) return Status::OK();
   int workers = std::min<int>(Threads(), static_cast<int>(todo.size()));
-  parallel_items_ = workers;
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
   std::mutex err_mu;
@@ -852,6 +859,7 @@ Status Runner::RunTitles(const JobSpec& job, WikiData* wiki) {
   Item item = ItemsFor(job)[0];
   if (env_->FileExists(PublicPath(item.outs[0].name))) return Status::OK();
   stream::OutputOptions oo;
+  oo.compress.pool = pool_;
   oo.digests = stream::kMd5 | stream::kSha1;
   oo.overwrite = true;
   DW_ASSIGN_OR_RETURN(auto out, stream::OpenOutput(env_, PublicPath(item.outs[0].name), oo));
@@ -878,6 +886,7 @@ Status Runner::RunSiteInfo(const JobSpec& job, WikiData* wiki, int formatversion
   if (env_->FileExists(PublicPath(item.outs[0].name))) return Status::OK();
   DW_ASSIGN_OR_RETURN(std::string json, wiki->SiteInfoJson(formatversion));
   stream::OutputOptions oo;
+  oo.compress.pool = pool_;
   oo.digests = stream::kMd5 | stream::kSha1;
   oo.overwrite = true;
   DW_ASSIGN_OR_RETURN(auto out, stream::OpenOutput(env_, PublicPath(item.outs[0].name), oo));
@@ -1049,6 +1058,7 @@ Status Runner::RunRecombine(const JobSpec& job) {
         if (d && d->dumpname == "pages-articles-multistream") ms.push_back(p);
       }
       stream::OutputOptions oo;
+      oo.compress.pool = pool_;
       oo.digests = stream::kMd5 | stream::kSha1;
       oo.overwrite = true;
       DW_ASSIGN_OR_RETURN(auto out, stream::OpenOutput(env_, PublicPath(name), oo));
@@ -1095,6 +1105,7 @@ Status Runner::RunRecombine(const JobSpec& job) {
     }
     // Byte copy.
     stream::OutputOptions oo;
+    oo.compress.pool = pool_;
     oo.digests = stream::kMd5 | stream::kSha1;
     oo.overwrite = true;
     DW_ASSIGN_OR_RETURN(auto out, stream::OpenOutput(env_, "file:" + PublicPath(name), oo));
@@ -1130,7 +1141,9 @@ Status Runner::RunRecombine(const JobSpec& job) {
       if (k + 1 == inputs.size()) offsets.push_back(written - (rec.size - rec.footer_start));
     }
     OutSpec os{name, spec.type == "xml" ? OutSpec::Content::kXml : OutSpec::Content::kText};
-    if (s.ok()) s = CheckAndPublish(out.get(), os, nullptr);
+    if (s.ok() && offsets.size() != 2)
+      s = Status::Corruption(name + ": no unit offsets for the joined file");
+    if (s.ok()) s = CheckAndPublish(out.get(), os, nullptr, offsets[1]);
     if (s.ok() && offsets.size() == 2) {
       // Record the joined file's own unit offsets (a later join may need them).
       auto rec = ReadFileToString(env_, RecordPath(name));
@@ -1171,6 +1184,7 @@ Status Runner::RunJob(const JobSpec& job) {
       if (env_->FileExists(PublicPath(name))) return Status::OK();
       DW_ASSIGN_OR_RETURN(auto wiki, factory_());
       stream::OutputOptions oo;
+      oo.compress.pool = pool_;
       oo.digests = stream::kMd5 | stream::kSha1;
       oo.overwrite = true;
       DW_ASSIGN_OR_RETURN(auto out, stream::OpenOutput(env_, PublicPath(name), oo));
@@ -1350,6 +1364,7 @@ void Runner::UpdateLatestLinks() {
 
 Status Runner::Run(DumpResult* result) {
   result->run_dir = run_dir_;
+  pool_ = std::make_shared<stream::CompressPool>(Threads());
   // Earlier state of this run.
   auto info = ReadFileToString(env_, PublicPath("dumpruninfo.txt"));
   if (info.ok()) {

@@ -15,14 +15,27 @@ namespace {
 
 // ---------------------------------------------------------------- CRC (MSB first)
 
+// Slicing-by-8: t[k][b] is the CRC of byte b followed by k zero bytes, so 8
+// input bytes take 8 independent lookups instead of a chain of 8.
 struct CrcTable {
-  uint32_t t[256];
+  uint32_t t[8][256];
   CrcTable() {
     for (uint32_t i = 0; i < 256; ++i) {
       uint32_t c = i << 24;
       for (int k = 0; k < 8; ++k) c = (c & 0x80000000u) ? (c << 1) ^ 0x04c11db7u : (c << 1);
-      t[i] = c;
+      t[0][i] = c;
     }
+    for (int k = 1; k < 8; ++k)
+      for (uint32_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] << 8) ^ t[0][t[k - 1][i] >> 24];
+  }
+  uint32_t Update(uint32_t crc, const uint8_t* p, size_t n) const {
+    for (; n >= 8; p += 8, n -= 8) {
+      uint32_t a = crc ^ (uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]);
+      crc = t[7][a >> 24] ^ t[6][(a >> 16) & 0xff] ^ t[5][(a >> 8) & 0xff] ^ t[4][a & 0xff] ^
+            t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+    }
+    for (; n > 0; ++p, --n) crc = (crc << 8) ^ t[0][(crc >> 24) ^ *p];
+    return crc;
   }
 };
 const CrcTable kCrc;
@@ -461,20 +474,28 @@ Status Bzip2CompressStream(std::string_view in, int level, std::string* out, boo
   uint32_t combined = 0;
   thread_local Scratch sc;
   thread_local std::vector<uint8_t> block;
+  if (sc.ptr.capacity() < static_cast<size_t>(cap)) {
+    // Full size once per thread: growing a vector block by block (sizes vary
+    // after RLE) reallocates, copies and faults in fresh pages every time.
+    const size_t c = static_cast<size_t>(cap) + 64;
+    for (auto* v : {&sc.ptr, &sc.rank, &sc.base, &sc.tail, &sc.merged}) v->reserve(c);
+    sc.sa2.reserve(2 * c);
+    sc.doubled.reserve(2 * c);
+    sc.mtf.reserve(c + 1);
+  }
   const auto* p = reinterpret_cast<const uint8_t*>(in.data());
   size_t pos = 0;
   while (pos < in.size()) {
     // RLE1 into one block: runs of 4..255 equal bytes become 4 bytes and a count.
     block.resize(static_cast<size_t>(cap));
     size_t used = 0;
-    uint32_t crc = 0xffffffffu;
+    const size_t start = pos;
     while (pos < in.size()) {
       uint8_t c = p[pos];
       size_t run = 1;
       while (run < 255 && pos + run < in.size() && p[pos + run] == c) ++run;
       size_t enc = run < 4 ? run : 5;
       if (used + enc > static_cast<size_t>(cap)) break;
-      for (size_t k = 0; k < run; ++k) crc = (crc << 8) ^ kCrc.t[(crc >> 24) ^ c];
       uint8_t* w = block.data() + used;
       if (run < 4) {
         for (size_t k = 0; k < run; ++k) w[k] = c;
@@ -485,7 +506,7 @@ Status Bzip2CompressStream(std::string_view in, int level, std::string* out, boo
       used += enc;
       pos += run;
     }
-    crc = ~crc;
+    const uint32_t crc = ~kCrc.Update(0xffffffffu, p + start, pos - start);
     if (!EncodeBlock(block.data(), static_cast<int32_t>(used), crc, bw, sc)) {
       out->resize(base);
       if (used_libbz2) *used_libbz2 = true;

@@ -6,6 +6,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -70,12 +71,12 @@ Result<std::unique_ptr<Sink>> NewCompressor(Compression c, Sink* next,
       if (level == 0) level = 6;
       if (level < 1 || level > 12)
         return Status::InvalidArgument("gzip level " + std::to_string(level) + " not in 1..12");
-      return std::unique_ptr<Sink>(new ParallelGzipSink(next, level, opts.threads));
+      return std::unique_ptr<Sink>(new ParallelGzipSink(next, level, opts.threads, opts.pool));
     case Compression::kBzip2:
       if (level == 0) level = 9;
       if (level < 1 || level > 9)
         return Status::InvalidArgument("bzip2 level " + std::to_string(level) + " not in 1..9");
-      return std::unique_ptr<Sink>(new Bzip2Sink(next, level, opts.threads));
+      return std::unique_ptr<Sink>(new Bzip2Sink(next, level, opts.threads, opts.pool));
     case Compression::kZstd:
       if (level == 0) level = 3;
       if (level < 1 || level > ZSTD_maxCLevel())
@@ -175,63 +176,76 @@ Status GzipSink::Close() {
 
 // ---------------------------------------------------------------- block-parallel (bzip2, gzip)
 
+struct CompressPool::Impl {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> todo;
+  bool stop = false;
+  std::vector<std::thread> threads;
+
+  void Work() {
+    while (true) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> l(mu);
+        cv.wait(l, [this] { return stop || !todo.empty(); });
+        if (todo.empty()) return;
+        task = std::move(todo.front());
+        todo.pop_front();
+      }
+      task();
+    }
+  }
+};
+
+CompressPool::CompressPool(int threads)
+    : n_(threads > 0 ? threads : AllCores()), impl_(std::make_unique<Impl>()) {
+  for (int i = 0; i < n_; ++i) impl_->threads.emplace_back([this] { impl_->Work(); });
+}
+
+CompressPool::~CompressPool() {
+  {
+    std::lock_guard<std::mutex> l(impl_->mu);
+    impl_->stop = true;
+  }
+  impl_->cv.notify_all();
+  for (auto& t : impl_->threads) t.join();
+}
+
+void CompressPool::Submit(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> l(impl_->mu);
+    impl_->todo.push_back(std::move(task));
+  }
+  impl_->cv.notify_one();
+}
+
 namespace {
 
 struct BlockJob {
   std::string in;
   std::string out;
   OffsetCallback cb;
-  bool end_unit = false;
-  bool done = false;
+  uint64_t in_size = 0;
+  std::atomic<bool> claimed{false};  // a worker (or the helping caller) took it
+  bool done = false;                 // guarded by State::mu
   Status status;
 };
 
 }  // namespace
 
-// Workers take jobs from `todo`; the caller writes finished jobs in submit order.
-struct BlockParallelSink::Pool {
+// Per-sink state, shared with the tasks queued in the pool (a task may outlive
+// an abandoned sink; it then finds its job claimed and does nothing).
+struct BlockParallelSink::State {
   BlockFn compress;
   std::mutex mu;
-  std::condition_variable work_cv;  // workers wait for jobs
-  std::condition_variable done_cv;  // the caller waits for the oldest job
-  std::deque<std::shared_ptr<BlockJob>> todo;
-  std::deque<std::shared_ptr<BlockJob>> pending;  // submit order, touched by the caller only
-  std::vector<std::thread> threads;
-  bool stop = false;
-  size_t max_in_flight;
+  std::condition_variable done_cv;                // the caller waits for the oldest job
+  std::deque<std::shared_ptr<BlockJob>> pending;  // submit order, caller only
+  size_t max_in_flight = 2;
+  // Buffers recycled between blocks (no page faults for fresh 1 MB buffers).
+  std::vector<std::string> spare_in, spare_out;
 
-  Pool(const BlockFn& fn, int n) : compress(fn), max_in_flight(2 * static_cast<size_t>(n)) {
-    for (int i = 0; i < n; ++i) threads.emplace_back([this] { Work(); });
-  }
-  ~Pool() {
-    {
-      std::lock_guard<std::mutex> l(mu);
-      stop = true;
-    }
-    work_cv.notify_all();
-    for (auto& t : threads) t.join();
-  }
-
-  void Work() {
-    while (true) {
-      std::shared_ptr<BlockJob> job;
-      {
-        std::unique_lock<std::mutex> l(mu);
-        work_cv.wait(l, [this] { return stop || !todo.empty(); });
-        if (todo.empty()) return;
-        job = std::move(todo.front());
-        todo.pop_front();
-      }
-      Compress(*job);
-      {
-        std::lock_guard<std::mutex> l(mu);
-        job->done = true;
-      }
-      done_cv.notify_all();
-    }
-  }
-
-  void Compress(BlockJob& job) {
+  void Run(BlockJob& job) {
     {
       std::lock_guard<std::mutex> l(mu);
       if (!spare_out.empty()) {
@@ -242,27 +256,43 @@ struct BlockParallelSink::Pool {
     job.out.clear();
     job.status = compress(job.in, &job.out);
     job.in.clear();
-    std::lock_guard<std::mutex> l(mu);
-    spare_in.push_back(std::move(job.in));
+    {
+      std::lock_guard<std::mutex> l(mu);
+      spare_in.push_back(std::move(job.in));
+      job.done = true;
+    }
+    done_cv.notify_all();
   }
-
-  // Buffers recycled between blocks (no page faults for fresh 1 MB buffers).
-  std::vector<std::string> spare_in, spare_out;
 };
 
-BlockParallelSink::BlockParallelSink(Sink* next, size_t block_size, int threads, BlockFn compress)
-    : next_(next), block_size_(block_size), compress_(std::move(compress)) {
-  pool_ = std::make_unique<Pool>(compress_, threads > 0 ? threads : AllCores());
+BlockParallelSink::BlockParallelSink(Sink* next, size_t block_size, int threads, BlockFn compress,
+                                     std::shared_ptr<CompressPool> pool)
+    : next_(next),
+      block_size_(block_size),
+      state_(std::make_shared<State>()),
+      pool_(std::move(pool)) {
+  if (!pool_) {
+    pool_ = std::make_shared<CompressPool>(threads);
+    own_pool_ = true;
+  }
+  state_->compress = std::move(compress);
+  state_->max_in_flight = 2 * static_cast<size_t>(pool_->threads());
   cur_.reserve(block_size_);
 }
 
-BlockParallelSink::~BlockParallelSink() { pool_.reset(); }
+BlockParallelSink::~BlockParallelSink() {
+  // Queued blocks of an abandoned sink: nobody needs them.
+  for (auto& job : state_->pending) job->claimed.exchange(true);
+  pool_.reset();  // an own pool finishes its running blocks and joins
+}
 
-Bzip2Sink::Bzip2Sink(Sink* next, int level, int threads)
-    : BlockParallelSink(next, 100000 * static_cast<size_t>(level) - 19, threads,
-                        [level](std::string_view in, std::string* out) {
-                          return Bzip2CompressStream(in, level, out);
-                        }) {}
+Bzip2Sink::Bzip2Sink(Sink* next, int level, int threads, std::shared_ptr<CompressPool> pool)
+    : BlockParallelSink(
+          next, 100000 * static_cast<size_t>(level) - 19, threads,
+          [level](std::string_view in, std::string* out) {
+            return Bzip2CompressStream(in, level, out);
+          },
+          std::move(pool)) {}
 
 Bzip2Sink::Bzip2Sink(std::unique_ptr<Sink> next, int level, int threads)
     : Bzip2Sink(next.get(), level, threads) {
@@ -294,10 +324,12 @@ Status GzipBlock(std::string_view in, int level, std::string* out) {
 }
 }  // namespace
 
-ParallelGzipSink::ParallelGzipSink(Sink* next, int level, int threads)
+ParallelGzipSink::ParallelGzipSink(Sink* next, int level, int threads,
+                                   std::shared_ptr<CompressPool> pool)
     : BlockParallelSink(
           next, size_t{1} << 20, threads,
-          [level](std::string_view in, std::string* out) { return GzipBlock(in, level, out); }) {}
+          [level](std::string_view in, std::string* out) { return GzipBlock(in, level, out); },
+          std::move(pool)) {}
 
 ParallelGzipSink::ParallelGzipSink(std::unique_ptr<Sink> next, int level, int threads)
     : ParallelGzipSink(next.get(), level, threads) {
@@ -306,60 +338,74 @@ ParallelGzipSink::ParallelGzipSink(std::unique_ptr<Sink> next, int level, int th
 
 Status BlockParallelSink::Submit(OffsetCallback cb) {
   auto job = std::make_shared<BlockJob>();
-  job->end_unit = true;  // every block is a complete bzip2 stream
   job->cb = std::move(cb);
-  bool empty = cur_.empty();
-  {
-    std::lock_guard<std::mutex> l(pool_->mu);
-    if (!empty) {
-      job->in.swap(cur_);
-      if (!pool_->spare_in.empty()) {
-        cur_ = std::move(pool_->spare_in.back());
-        pool_->spare_in.pop_back();
-      }
-      cur_.reserve(block_size_);
-    }
-    if (empty) {
-      job->done = true;  // nothing to compress: only the unit boundary
-    } else {
-      pool_->todo.push_back(job);
-    }
-    pool_->pending.push_back(job);
+  State& st = *state_;
+  if (cur_.empty()) {
+    // Nothing to compress: only the unit boundary.
+    job->claimed = true;
+    job->done = true;
+    st.pending.push_back(job);
+    return WriteDone(false);
   }
-  if (!empty) pool_->work_cv.notify_one();
+  job->in_size = cur_.size();
+  {
+    std::lock_guard<std::mutex> l(st.mu);
+    job->in.swap(cur_);
+    if (!st.spare_in.empty()) {
+      cur_ = std::move(st.spare_in.back());
+      st.spare_in.pop_back();
+    }
+  }
+  cur_.reserve(block_size_);
+  st.pending.push_back(job);
+  pool_->Submit([state = state_, job] {
+    if (!job->claimed.exchange(true)) state->Run(*job);
+  });
   return WriteDone(false);
 }
 
 Status BlockParallelSink::WriteDone(bool wait_all) {
-  while (!pool_->pending.empty()) {
-    std::shared_ptr<BlockJob> job = pool_->pending.front();
-    {
-      std::unique_lock<std::mutex> l(pool_->mu);
-      bool must_wait = wait_all || pool_->pending.size() >= pool_->max_in_flight;
-      while (!job->done) {
+  State& st = *state_;
+  while (!st.pending.empty()) {
+    std::shared_ptr<BlockJob> job = st.pending.front();
+    bool must_wait = wait_all || st.pending.size() >= st.max_in_flight;
+    while (true) {
+      {
+        std::unique_lock<std::mutex> l(st.mu);
+        if (job->done) break;
         if (!must_wait) return Status::OK();
-        if (!pool_->todo.empty()) {
-          // Rather than sleep, compress a queued block here: fewer thread
-          // hand-offs, and this thread's CPU share is used (it matters on a
-          // loaded machine).
-          std::shared_ptr<BlockJob> other = std::move(pool_->todo.front());
-          pool_->todo.pop_front();
-          l.unlock();
-          pool_->Compress(*other);
-          l.lock();
-          other->done = true;
-          continue;
+        if (!own_pool_) {
+          // A shared pool is the core budget: wait, do not add a compressor.
+          st.done_cv.wait(l, [&] { return job->done; });
+          break;
         }
-        pool_->done_cv.wait(l);
+      }
+      // Own workers: rather than sleep, compress a queued block here (fewer
+      // thread hand-offs, and this thread's CPU share is used).
+      bool helped = false;
+      for (auto& other : st.pending) {
+        if (!other->claimed.exchange(true)) {
+          st.Run(*other);
+          helped = true;
+          break;
+        }
+      }
+      if (!helped) {
+        std::unique_lock<std::mutex> l(st.mu);
+        st.done_cv.wait(l, [&] { return job->done; });
+        break;
       }
     }
-    pool_->pending.pop_front();
+    st.pending.pop_front();
     DW_RETURN_IF_ERROR(job->status);
     if (!job->out.empty()) {
       DW_RETURN_IF_ERROR(next_->Append(job->out));
       any_unit_ = true;
-      std::lock_guard<std::mutex> l(pool_->mu);
-      pool_->spare_out.push_back(std::move(job->out));
+      last_unit_offset_ = bytes_out_;
+      last_unit_in_ = job->in_size;
+      bytes_out_ += job->out.size();
+      std::lock_guard<std::mutex> l(st.mu);
+      st.spare_out.push_back(std::move(job->out));
     }
     // Pure block boundaries need no downstream EndUnit; only the caller's units do.
     if (job->cb) DW_RETURN_IF_ERROR(next_->EndUnit(std::move(job->cb)));
@@ -398,10 +444,13 @@ Status BlockParallelSink::Close() {
   if (status_.ok() && !any_unit_) {
     // No data at all: one empty stream, so the file is valid bzip2.
     std::string empty;
-    status_ = compress_({}, &empty);
+    status_ = state_->compress({}, &empty);
     if (status_.ok()) status_ = next_->Append(empty);
+    last_unit_offset_ = bytes_out_;
+    last_unit_in_ = 0;
+    bytes_out_ += empty.size();
   }
-  pool_.reset();
+  if (own_pool_) pool_.reset();
   Status s = next_->Close();
   if (status_.ok()) status_ = s;
   return status_;

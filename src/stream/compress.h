@@ -38,12 +38,39 @@ const char* CompressionExtension(Compression c);
 // From a file name's extension (.gz, .bz2, .zst); kNone for anything else.
 Compression CompressionFromPath(std::string_view path);
 
+// A core budget: worker threads shared by block-parallel compressors
+// (BlockParallelSink: bzip2, gzip). Sinks given the same pool queue their blocks
+// to the same `threads` workers (first come, first served), so files written at
+// the same time together keep `threads` cores busy — not files x threads — and
+// when one file is done, the others get all the workers. A sink of a shared pool
+// never compresses on its caller's thread (the caller only waits), so the budget
+// holds. Thread-safe; keep it alive (shared_ptr) while a sink uses it.
+class CompressPool {
+ public:
+  explicit CompressPool(int threads);  // 0: all cores
+  ~CompressPool();
+  CompressPool(const CompressPool&) = delete;
+  CompressPool& operator=(const CompressPool&) = delete;
+  int threads() const { return n_; }
+  // Runs `task` on a worker, in submission order. The destructor runs what is
+  // still queued, then joins the workers.
+  void Submit(std::function<void()> task);
+
+ private:
+  struct Impl;
+  int n_;
+  std::unique_ptr<Impl> impl_;
+};
+
 struct CompressOptions {
   // Compression level; 0 means the format's default (gzip 6 of 1..12, bzip2 9 of
   // 1..9, zstd 3 of 1..19+).
   int level = 0;
-  // Worker threads; 0 means all cores.
+  // Worker threads; 0 means all cores. Ignored for bzip2/gzip when `pool` is set.
   int threads = 0;
+  // Shared workers for bzip2/gzip (a core budget, see CompressPool); null: the
+  // sink starts its own `threads` workers.
+  std::shared_ptr<CompressPool> pool;
 };
 
 // Creates a compressing Sink of the given kind writing into `next` (gzip:
@@ -78,19 +105,31 @@ class GzipSink final : public Sink {
 // compressed by a worker thread into one complete unit of the format (a bzip2
 // stream, a gzip member), written in order. EndUnit() ends the current block
 // early. At most 2*threads blocks are in flight, so memory stays bounded.
+// Workers: a shared CompressPool (a core budget), or `threads` own workers; with
+// own workers, a caller that has to wait compresses a queued block itself.
 // `compress` must be thread-safe; it is also called once with empty input at
 // Close() when no data came at all (an empty but valid file).
 class BlockParallelSink : public Sink {
  public:
   using BlockFn = std::function<Status(std::string_view in, std::string* out)>;
-  BlockParallelSink(Sink* next, size_t block_size, int threads, BlockFn compress);
+  BlockParallelSink(Sink* next, size_t block_size, int threads, BlockFn compress,
+                    std::shared_ptr<CompressPool> pool = nullptr);
   ~BlockParallelSink() override;
   Status Append(std::string_view data) override;
   Status EndUnit(OffsetCallback on_next_offset) override;
   Status Close() override;
   uint64_t BytesIn() const override { return bytes_in_; }
 
-  struct Pool;
+  // What was written downstream, for checking the output without decoding it
+  // all (stream/verify.h CheckWrittenTail): the offset where the last unit (the
+  // last non-empty block, or the empty unit of an empty file) starts, relative
+  // to the first byte this sink wrote, and how many input bytes it holds. Valid
+  // after Close().
+  uint64_t LastUnitOffset() const { return last_unit_offset_; }
+  uint64_t LastUnitInputBytes() const { return last_unit_in_; }
+  uint64_t BytesOut() const { return bytes_out_; }
+
+  struct State;
 
  protected:
   std::unique_ptr<Sink> owned_;
@@ -100,10 +139,14 @@ class BlockParallelSink : public Sink {
   Status WriteDone(bool wait_all);
   Sink* next_;
   size_t block_size_;
-  BlockFn compress_;
   std::string cur_;
-  std::unique_ptr<Pool> pool_;
+  std::shared_ptr<State> state_;  // shared with queued tasks
+  std::shared_ptr<CompressPool> pool_;
+  bool own_pool_ = false;
   uint64_t bytes_in_ = 0;
+  uint64_t bytes_out_ = 0;
+  uint64_t last_unit_offset_ = 0;
+  uint64_t last_unit_in_ = 0;
   bool any_unit_ = false;
   bool closed_ = false;
   Status status_;
@@ -114,7 +157,8 @@ class BlockParallelSink : public Sink {
 // stream/bzip2_encoder.h. About 20 MB per thread (sort arrays, reused).
 class Bzip2Sink final : public BlockParallelSink {
  public:
-  Bzip2Sink(Sink* next, int level = 9, int threads = 0);
+  Bzip2Sink(Sink* next, int level = 9, int threads = 0,
+            std::shared_ptr<CompressPool> pool = nullptr);
   Bzip2Sink(std::unique_ptr<Sink> next, int level = 9, int threads = 0);
 };
 
@@ -123,7 +167,8 @@ class Bzip2Sink final : public BlockParallelSink {
 // above is the streaming single-thread form (one member per unit).
 class ParallelGzipSink final : public BlockParallelSink {
  public:
-  ParallelGzipSink(Sink* next, int level = 6, int threads = 0);
+  ParallelGzipSink(Sink* next, int level = 6, int threads = 0,
+                   std::shared_ptr<CompressPool> pool = nullptr);
   ParallelGzipSink(std::unique_ptr<Sink> next, int level = 6, int threads = 0);
 };
 

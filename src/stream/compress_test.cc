@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
 #include <vector>
 
 #include "stream/file_sink.h"
@@ -201,6 +202,71 @@ TEST(GzipSink, StreamingOneMemberPerUnit) {
        p = out.find("\x1f\x8b\x08", p + 1))
     ++members;
   EXPECT_GE(members, 2u);
+}
+
+// Several sinks sharing one CompressPool (a dump run's core budget) write the
+// same bytes as with their own workers, whatever the interleaving.
+TEST(CompressPool, SinksSharingAPoolWriteTheSameBytes) {
+  const std::string a = XmlLike(3'100'000, 7), b = XmlLike(2'500'000, 8);
+  for (Compression c : {Compression::kBzip2, Compression::kGzip}) {
+    const std::string want_a = Compress(c, a, 100'000, nullptr, {1000, 2'000'000}, 1);
+    const std::string want_b = Compress(c, b, 100'000, nullptr, {}, 1);
+    auto pool = std::make_shared<CompressPool>(2);
+    EXPECT_EQ(pool->threads(), 2);
+    std::string out_a, out_b;
+    StringSink sink_a(&out_a), sink_b(&out_b);
+    CompressOptions o;
+    o.threads = 7;  // ignored: the pool decides
+    o.pool = pool;
+    auto ca = NewCompressor(c, &sink_a, o), cb = NewCompressor(c, &sink_b, o);
+    ASSERT_TRUE(ca.ok() && cb.ok());
+    std::vector<uint64_t> offs;
+    // Two writers on two threads, as the parts of a run write.
+    auto write = [&offs](Sink* sink, const std::string& in, std::vector<size_t> units) {
+      size_t pos = 0;
+      units.push_back(in.size());
+      for (size_t u : units) {
+        for (; pos < u; pos = std::min(u, pos + 100'000)) {
+          size_t n = std::min(u, pos + 100'000) - pos;
+          ASSERT_TRUE(sink->Append(std::string_view(in).substr(pos, n)).ok());
+        }
+        if (u < in.size()) {
+          ASSERT_TRUE(sink->EndUnit([&offs](uint64_t off) { offs.push_back(off); }).ok());
+        }
+      }
+      ASSERT_TRUE(sink->Close().ok());
+    };
+    std::thread ta([&] { write(ca->get(), a, {1000, 2'000'000}); });
+    std::thread tb([&] { write(cb->get(), b, {}); });
+    ta.join();
+    tb.join();
+    EXPECT_EQ(out_a, want_a) << CompressionName(c);
+    EXPECT_EQ(out_b, want_b) << CompressionName(c);
+    EXPECT_EQ(offs.size(), 2u);
+    EXPECT_EQ(*Decode(out_b), b);
+  }
+}
+
+// An abandoned sink (destroyed without Close) leaves the shared pool usable.
+TEST(CompressPool, AbandonedSinkDoesNotDisturbThePool) {
+  auto pool = std::make_shared<CompressPool>(1);
+  const std::string in = XmlLike(4'000'000, 3);
+  {
+    std::string out;
+    StringSink sink(&out);
+    Bzip2Sink abandoned(&sink, 9, 0, pool);
+    ASSERT_TRUE(abandoned.Append(in).ok());
+  }
+  std::string out;
+  StringSink sink(&out);
+  Bzip2Sink ok(&sink, 9, 0, pool);
+  ASSERT_TRUE(ok.Append(in).ok());
+  ASSERT_TRUE(ok.Close().ok());
+  EXPECT_EQ(*Decode(out), in);
+  EXPECT_EQ(ok.BytesOut(), out.size());
+  EXPECT_EQ(ok.LastUnitInputBytes(), in.size() % 899'981);
+  EXPECT_EQ(*Decode(std::string_view(out).substr(ok.LastUnitOffset())),
+            in.substr(in.size() - in.size() % 899'981));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "stream/output.h"
 
+#include <fmt/format.h>
+
 #include "base/log.h"
 #include "stream/file_sink.h"
 
@@ -109,6 +111,39 @@ class ChainOutput final : public Output {
     // The chain is not closed: compressing the rest only to delete it is waste.
     if (file_) file_->Abandon();
   }
+  Status CheckWritten(VerifyResult* result, size_t tail_bytes,
+                      std::optional<uint64_t> joined_last_unit) override {
+    if (!file_ || file_->in_place())
+      return Status::InvalidArgument(path_ + ": written in place, cannot be checked");
+    DW_RETURN_IF_ERROR(head_->Close());
+    const std::string tmp = file_->write_path();
+    const uint64_t written = file_->BytesIn();
+    VerifyResult r;
+    if (compression_ == Compression::kNone && joined_last_unit) {
+      DW_RETURN_IF_ERROR(CheckWrittenTail(env_, tmp, CompressionFromPath(path_), written,
+                                          *joined_last_unit, &r, tail_bytes));
+    } else if (compression_ == Compression::kNone) {
+      uint64_t from = written > tail_bytes ? written - tail_bytes : 0;
+      DW_RETURN_IF_ERROR(CheckWrittenTail(env_, tmp, compression_, written, from, &r, tail_bytes));
+      r.decompressed_bytes = written;
+    } else if (auto* block = dynamic_cast<BlockParallelSink*>(compressor_.get())) {
+      if (block->BytesOut() != written)
+        return Status::Corruption(fmt::format("{}: the compressor made {} bytes, {} written", tmp,
+                                              block->BytesOut(), written));
+      DW_RETURN_IF_ERROR(CheckWrittenTail(env_, tmp, compression_, written, block->LastUnitOffset(),
+                                          &r, tail_bytes));
+      if (r.decompressed_bytes != block->LastUnitInputBytes())
+        return Status::Corruption(fmt::format("{}: the last unit decodes to {} bytes, not {}", tmp,
+                                              r.decompressed_bytes, block->LastUnitInputBytes()));
+      r.decompressed_bytes = block->BytesIn();
+    } else {
+      DW_RETURN_IF_ERROR(VerifyCompressed(env_, tmp, &r, tail_bytes));
+      if (r.compression != compression_)
+        return Status::Corruption(tmp + ": not a " + CompressionName(compression_) + " file");
+    }
+    if (result) *result = std::move(r);
+    return Status::OK();
+  }
   const std::string& path() const override { return path_; }
   Compression compression() const override { return compression_; }
   const Digests& digests() const override { return digests_; }
@@ -121,6 +156,7 @@ class ChainOutput final : public Output {
     if (file_) file_->Abandon();
   }
 
+  Env* env_ = nullptr;
   std::string path_;
   Compression compression_ = Compression::kNone;
   bool overwrite_ = false;
@@ -163,6 +199,7 @@ Result<std::unique_ptr<Output>> OpenOutput(Env* env, std::string_view spec,
   if (!explicit_kind && path != "-") c = CompressionFromPath(path);
 
   auto out = std::make_unique<ChainOutput>();
+  out->env_ = env;
   out->path_ = path;
   out->compression_ = c;
   out->overwrite_ = opts.overwrite;

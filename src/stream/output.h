@@ -30,6 +30,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -37,6 +38,7 @@
 #include "stream/compress.h"
 #include "stream/hash.h"
 #include "stream/sink.h"
+#include "stream/verify.h"
 
 namespace dw::stream {
 
@@ -110,6 +112,18 @@ class Output {
   virtual const Digests& digests() const = 0;
   // Bytes written to the file (compressed); valid after Publish().
   virtual uint64_t bytes_out() const = 0;
+  // After sink()->Close(), before Publish(): the cheap completeness check of the
+  // temporary file (stream/verify.h CheckWrittenTail): its size is what was
+  // written, it starts with the format's magic, and its last unit, read back,
+  // decodes completely to as many bytes as went into it. result->tail: the last
+  // `tail_bytes` of the data (from that unit); result->decompressed_bytes: all
+  // the data given to the chain. Block compressors (bzip2, gzip) and plain files
+  // are checked this way; other chains (zstd) are decoded whole. Not for stdout.
+  // `joined_last_unit`: for a plain chain copying already compressed bytes (parts
+  // joined by byte copy), where the last unit starts; the file is then checked
+  // as the format its name says, and decompressed_bytes is that unit's size.
+  virtual Status CheckWritten(VerifyResult* result, size_t tail_bytes,
+                              std::optional<uint64_t> joined_last_unit = std::nullopt) = 0;
 };
 
 Result<std::unique_ptr<Output>> OpenOutput(Env* env, std::string_view spec,
