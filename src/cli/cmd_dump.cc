@@ -143,7 +143,19 @@ int RunDump(int argc, char** argv) {
     }
     // The namespaces jobs fetch live api.php answers when the wiki has an
     // api.php URL (apiurl, or siteinfo = http...).
-    factory = run::DbWikiFactory(*spec, site, run::ApiSource{cfg.ApiUrl(wiki), nullptr});
+    // Texts kept in an external store ([externalstore] of the config).
+    std::map<std::string, db::DbSpec> clusters;
+    for (const auto& [cluster, url] : cfg.ExternalStores(wiki)) {
+      auto cs = db::ParseDbUrl(url);
+      if (!cs.ok()) {
+        PrintError("dump", fmt::format("{}: [externalstore] {}: {}", cfg.source(), cluster,
+                                       cs.status().message()));
+        return kExitUsage;
+      }
+      clusters[cluster] = *cs;
+    }
+    factory = run::DbWikiFactory(*spec, site, run::ApiSource{cfg.ApiUrl(wiki), nullptr},
+                                 std::move(clusters));
   }
 
   auto resolved = run::ResolveDate(Env::Default(), *settings, wiki, date);

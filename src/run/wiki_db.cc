@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jobs/sqldump.h"
+#include "mw/external_store.h"
 
 namespace dw::run {
 namespace {
@@ -105,8 +106,12 @@ bool LooksV2(const ojson& j) {
 
 class DbWiki final : public WikiData {
  public:
-  DbWiki(std::unique_ptr<db::Connection> conn, const mw::SiteInfo& site, ApiSource api)
-      : conn_(std::move(conn)), site_(site), api_(std::move(api)) {}
+  DbWiki(std::unique_ptr<db::Connection> conn, const mw::SiteInfo& site, ApiSource api,
+         std::map<std::string, db::DbSpec> external_clusters)
+      : conn_(std::move(conn)),
+        site_(site),
+        api_(std::move(api)),
+        external_(std::move(external_clusters)) {}
 
   Result<int64_t> MaxPageId() override { return Max("SELECT MAX(page_id) FROM {page}"); }
   Result<int64_t> MaxLogId() override { return Max("SELECT MAX(log_id) FROM {logging}"); }
@@ -148,7 +153,12 @@ class DbWiki final : public WikiData {
 
   Status Export(const jobs::ExportOptions& options, std::vector<jobs::ExportOutput>& outputs,
                 jobs::ExportObserver* observer, jobs::ExportStats* stats) override {
-    return jobs::Export(*conn_, site_, options, outputs, observer, stats);
+    if (external_.empty() || options.external_store != nullptr) {
+      return jobs::Export(*conn_, site_, options, outputs, observer, stats);
+    }
+    jobs::ExportOptions with_store = options;
+    with_store.external_store = &external_;
+    return jobs::Export(*conn_, site_, with_store, outputs, observer, stats);
   }
 
   Status DumpTable(std::string_view table, Sink* out) override {
@@ -167,6 +177,7 @@ class DbWiki final : public WikiData {
   std::unique_ptr<db::Connection> conn_;
   mw::SiteInfo site_;
   ApiSource api_;
+  mw::ExternalStore external_;
 };
 
 }  // namespace
@@ -215,13 +226,14 @@ std::string SiteInfoApiJson(const mw::SiteInfo& site, int fv) {
   return j.dump();
 }
 
-WikiDataFactory DbWikiFactory(const db::DbSpec& spec, const mw::SiteInfo& site, ApiSource api) {
+WikiDataFactory DbWikiFactory(const db::DbSpec& spec, const mw::SiteInfo& site, ApiSource api,
+                              std::map<std::string, db::DbSpec> external_clusters) {
   db::DbSpec ro = spec;
   ro.read_only = true;
   if (!api.api_url.empty() && !api.http) api.http = mw::NewCurlHttpClient();
-  return [ro, site, api]() -> Result<std::unique_ptr<WikiData>> {
+  return [ro, site, api, external_clusters]() -> Result<std::unique_ptr<WikiData>> {
     DW_ASSIGN_OR_RETURN(auto conn, db::Connect(ro));
-    return std::unique_ptr<WikiData>(new DbWiki(std::move(conn), site, api));
+    return std::unique_ptr<WikiData>(new DbWiki(std::move(conn), site, api, external_clusters));
   };
 }
 

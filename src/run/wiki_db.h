@@ -2,6 +2,7 @@
 // `dumpworks dump` uses. One connection per WikiData (one per worker thread).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -21,8 +22,11 @@ struct ApiSource {
 // The factory opens a read-only connection per call. `site` is copied. With
 // api.api_url set, SiteInfoJson fetches the live answer from the wiki's api.php
 // (mw::kNamespacesSiprop, the query Wikimedia's namespaces jobs use) and returns
-// it verbatim.
-WikiDataFactory DbWikiFactory(const db::DbSpec& spec, const mw::SiteInfo& site, ApiSource api = {});
+// it verbatim. `external_clusters` (cluster name -> database of its `blobs`
+// table, see mw/external_store.h) resolves `DB://CLUSTER/...` texts; each
+// WikiData opens its own cluster connections, on first use.
+WikiDataFactory DbWikiFactory(const db::DbSpec& spec, const mw::SiteInfo& site, ApiSource api = {},
+                              std::map<std::string, db::DbSpec> external_clusters = {});
 
 // The api.php siteinfo answer in formatversion 1 or 2, converted from
 // site.api_json (either version) or built from `site` when it has none.

@@ -45,6 +45,18 @@ cp es.sqlite eswiki-es.sqlite
 "$DW" export -q --config dumps.conf --wiki eswiki --full --output file:es2.xml || fail "export with [externalstore]"
 cmp ref.xml es2.xml || fail "export with [externalstore] differs from the original"
 
+# 2b. A dump run reads the store through the same config: its pages-meta-current
+#     equals `export --current --form twopass` with the store.
+"$DW" export -q --db sqlite:$T/w.sqlite --siteinfo si.json --current --form twopass \
+  --external-store cluster1=sqlite:$T/es.sqlite --output file:cur2.xml || fail "twopass export"
+{ printf '[wiki]\ndblist = %s/all.dblist\n[output]\npublic = %s/public\nprivate = %s/private\ntemp = %s/temp\n' \
+    "$T" "$T" "$T" "$T"; cat dumps.conf; } >dumprun.conf
+echo eswiki >all.dblist
+"$DW" dump -q --config dumprun.conf --date 20260101 --job metacurrentdump --prereqs eswiki ||
+  fail "dump run with [externalstore]: exit $?"
+bzip2 -dc public/eswiki/20260101/eswiki-20260101-pages-meta-current.xml.bz2 >run-cur.xml
+cmp cur2.xml run-cur.xml || fail "dump run with [externalstore]: pages-meta-current differs"
+
 # 3. No store configured: every external revision reported, exit 3, XML well-formed.
 set +e
 "$DW" export --db sqlite:$T/w.sqlite --siteinfo si.json --full --output file:none.xml 2>none.err
