@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "cli/command.h"
+#include "cli/wiki_options.h"
 #include "config/config.h"
 #include "db/database.h"
 #include "jobs/sqldump.h"
@@ -141,21 +142,16 @@ int RunDump(int argc, char** argv) {
       auto exists = (*probe)->TableExists(t);
       if (exists.ok() && *exists) settings->tables.emplace_back(t);
     }
+    // Texts kept in an external store ([externalstore] of the config).
+    auto clusters = ExternalClusters(cfg, wiki);
+    if (!clusters.ok()) {
+      PrintError("dump", clusters.status().message());
+      return kExitUsage;
+    }
     // The namespaces jobs fetch live api.php answers when the wiki has an
     // api.php URL (apiurl, or siteinfo = http...).
-    // Texts kept in an external store ([externalstore] of the config).
-    std::map<std::string, db::DbSpec> clusters;
-    for (const auto& [cluster, url] : cfg.ExternalStores(wiki)) {
-      auto cs = db::ParseDbUrl(url);
-      if (!cs.ok()) {
-        PrintError("dump", fmt::format("{}: [externalstore] {}: {}", cfg.source(), cluster,
-                                       cs.status().message()));
-        return kExitUsage;
-      }
-      clusters[cluster] = *cs;
-    }
     factory = run::DbWikiFactory(*spec, site, run::ApiSource{cfg.ApiUrl(wiki), nullptr},
-                                 std::move(clusters));
+                                 std::move(*clusters));
   }
 
   auto resolved = run::ResolveDate(Env::Default(), *settings, wiki, date);

@@ -172,15 +172,12 @@ int RunExport(int argc, char** argv) {
   if (resolved->config) {
     const config::Config& cfg = *resolved->config;
     if (siteinfo_path.empty()) siteinfo_path = cfg.SiteInfoSource(wiki);
-    for (const auto& [cluster, url] : cfg.ExternalStores(wiki)) {
-      auto cs = db::ParseDbUrl(url);
-      if (!cs.ok()) {
-        PrintError("export", fmt::format("{}: [externalstore] {}: {}", cfg.source(), cluster,
-                                         cs.status().message()));
-        return kExitUsage;
-      }
-      clusters[cluster] = *cs;
+    auto configured = ExternalClusters(cfg, wiki);
+    if (!configured.ok()) {
+      PrintError("export", configured.status().message());
+      return kExitUsage;
     }
+    clusters = std::move(*configured);
   }
   for (const std::string& arg : external_raw) {
     Status st = mw::ExternalStore::AddClusterArg(arg, &clusters);

@@ -1,5 +1,7 @@
 #include "cli/wiki_options.h"
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 
 #include "env/env.h"
@@ -33,6 +35,20 @@ Result<ResolvedWiki> ResolveWiki(const WikiOptions& opts) {
         "which database? give --db sqlite:PATH|mariadb://... or --config and --wiki");
   }
   return out;
+}
+
+Result<std::map<std::string, db::DbSpec>> ExternalClusters(const config::Config& cfg,
+                                                           std::string_view wiki) {
+  std::map<std::string, db::DbSpec> clusters;
+  for (const auto& [cluster, url] : cfg.ExternalStores(wiki)) {
+    auto spec = db::ParseDbUrl(url);
+    if (!spec.ok()) {
+      return Status::InvalidArgument(fmt::format("{}: [externalstore] {}: {}", cfg.source(),
+                                                 cluster, spec.status().message()));
+    }
+    clusters[cluster] = std::move(*spec);
+  }
+  return clusters;
 }
 
 }  // namespace dw::cli

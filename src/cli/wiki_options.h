@@ -4,11 +4,13 @@
 // every subcommand spells, documents and checks these options the same way.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
 #include "base/result.h"
 #include "config/config.h"
+#include "db/database.h"
 
 namespace CLI {
 class App;
@@ -34,5 +36,11 @@ struct ResolvedWiki {
 // database comes from the config. Every error is a usage error whose message
 // names the option or the config file.
 Result<ResolvedWiki> ResolveWiki(const WikiOptions& opts);
+
+// The wiki's external-store clusters from the config ([externalstore] and
+// [externalstore:WIKI]), as cluster name -> database. InvalidArgument naming
+// the config file and the cluster when a URL does not parse.
+Result<std::map<std::string, db::DbSpec>> ExternalClusters(const config::Config& cfg,
+                                                           std::string_view wiki);
 
 }  // namespace dw::cli
