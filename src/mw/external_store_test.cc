@@ -2,26 +2,13 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include "stream/test_util.h"
 
 namespace dw::mw {
 namespace {
 
-std::string Deflate(std::string_view s) {
-  z_stream zs{};
-  deflateInit2(&zs, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(s.size() + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
-  zs.avail_in = static_cast<uInt>(s.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+std::string Deflate(std::string_view s) { return stream::test::RawDeflate(s); }
 
 std::string PhpStr(std::string_view s) { return fmt::format("s:{}:\"{}\";", s.size(), s); }
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -32,6 +33,22 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Raw DEFLATE of `s` (no header: what PHP's gzdeflate writes, MediaWiki's
+// `gzip` text flag).
+inline std::string RawDeflate(std::string_view s) {
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(s.size() + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
+  zs.avail_in = static_cast<uInt>(s.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
 
 // Deterministic XML-like text (compressible, with long repeats like a history dump).
 inline std::string XmlLike(size_t bytes, uint32_t seed = 1) {
