@@ -9,25 +9,34 @@
 
 namespace dw::stream {
 
+namespace {
+
+// Reads `src` to its end: *total counts the bytes, *tail keeps the last
+// `tail_bytes` of them.
+Status ReadToEnd(Source& src, size_t tail_bytes, uint64_t* total, std::string* tail) {
+  std::vector<char> buf(1 << 20);
+  while (true) {
+    DW_ASSIGN_OR_RETURN(size_t n, src.Read(buf.data(), buf.size()));
+    if (n == 0) return Status::OK();
+    *total += n;
+    if (tail_bytes == 0) continue;
+    if (n >= tail_bytes) {
+      tail->assign(buf.data() + n - tail_bytes, tail_bytes);
+    } else {
+      tail->append(buf.data(), n);
+      if (tail->size() > tail_bytes) tail->erase(0, tail->size() - tail_bytes);
+    }
+  }
+}
+
+}  // namespace
+
 Status VerifyCompressed(Env* env, const std::string& path, VerifyResult* result,
                         size_t tail_bytes) {
   DW_ASSIGN_OR_RETURN(auto src, OpenInput(env, path));
-  std::vector<char> buf(1 << 20);
   std::string tail;
   uint64_t total = 0;
-  while (true) {
-    DW_ASSIGN_OR_RETURN(size_t n, src->Read(buf.data(), buf.size()));
-    if (n == 0) break;
-    total += n;
-    if (tail_bytes > 0) {
-      if (n >= tail_bytes) {
-        tail.assign(buf.data() + n - tail_bytes, tail_bytes);
-      } else {
-        tail.append(buf.data(), n);
-        if (tail.size() > tail_bytes) tail.erase(0, tail.size() - tail_bytes);
-      }
-    }
-  }
+  DW_RETURN_IF_ERROR(ReadToEnd(*src, tail_bytes, &total, &tail));
   Compression found = DetectedCompression(*src);
   Compression expected = CompressionFromPath(path);
   if (expected != Compression::kNone && found != expected) {
@@ -92,16 +101,9 @@ Status CheckWrittenTail(Env* env, const std::string& path, Compression expected,
   DW_RETURN_IF_ERROR(
       read_at(last_unit_offset, static_cast<size_t>(size - last_unit_offset), &last));
   auto src = WrapDecompressor(NewStringSource(last), path);
-  std::vector<char> buf(1 << 20);
   std::string tail;
   uint64_t total = 0;
-  while (true) {
-    DW_ASSIGN_OR_RETURN(size_t n, src->Read(buf.data(), buf.size()));
-    if (n == 0) break;
-    total += n;
-    tail.append(buf.data(), n);
-    if (tail.size() > tail_bytes) tail.erase(0, tail.size() - tail_bytes);
-  }
+  DW_RETURN_IF_ERROR(ReadToEnd(*src, tail_bytes, &total, &tail));
   Compression found = DetectedCompression(*src);
   if (expected != Compression::kNone && found != expected)
     return Status::Corruption(fmt::format("{}: the last unit (offset {}) is not {}", path,
