@@ -26,9 +26,10 @@
 #
 # Then what MediaWiki does with a blob it cannot fetch (a blobs row deleted, an
 # item missing from a history blob, an unconfigured cluster, a cluster whose
-# server is unreachable): dumpBackup.php writes the revision with an empty
-# <text bytes=".." sha1=".." /> and goes on; dumpworks must write the same bytes
-# (and report each such revision, exit 3).
+# server is unreachable): dumpBackup.php (and dumpTextPass.php, after its
+# retries) writes the revision with an empty <text bytes=".." sha1=".." /> and
+# goes on; dumpworks must write the same bytes (and report each such revision,
+# exit 3).
 #
 # MediaWiki 1.39 findings (see docs/export.md):
 #   - compressOld.php -t gzip --extdb is broken ("untested" in its help): it
@@ -226,6 +227,18 @@ rc=$?
 set -e
 [[ $rc == 3 ]] || { cat dw-bad.err; fail "export with unfetchable blobs: exit $rc, want 3"; }
 same dw-bad.xml mw-bad.xml "--full with unfetchable blobs (row gone, item gone, unknown cluster)"
+# The two-pass form: dumpTextPass.php retries each such text 5 times and then
+# writes the revision without text (tests/export/mw_textpass_nowait.php: the
+# same class without its 5 s sleeps).
+php "$MW/maintenance/runScript.php" "$HERE/export/mw_textpass_nowait.php" \
+  --conf "$T/LocalSettings.php" --stub=file:$T/stub.xml --full --quiet >mw-bad-2pass.xml 2>mw-bad-2pass.err ||
+  fail "dumpTextPass.php with bad blobs: $(tail -3 mw-bad-2pass.err)"
+set +e
+"$DW" export --config dw.conf --wiki $DBNAME --full --form twopass --output file:dw-bad-2pass.xml 2>/dev/null
+rc=$?
+set -e
+[[ $rc == 3 ]] || fail "export --form twopass with unfetchable blobs: exit $rc, want 3"
+same dw-bad-2pass.xml mw-bad-2pass.xml "--full two-pass with unfetchable blobs"
 for r in $revs; do
   grep -q "revision $r:" dw-bad.err || { cat dw-bad.err; fail "revision $r not reported"; }
 done
