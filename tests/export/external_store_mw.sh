@@ -69,6 +69,8 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
+# DW_KEEP=1 (debugging) keeps $T and leaves its MariaDB server running: stop it
+# with tests/harness/mariadb.sh stop $T/mariadb.
 [[ -n ${DW_KEEP:-} ]] && trap - EXIT
 cd "$T"
 t0=$SECONDS
