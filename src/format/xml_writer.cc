@@ -33,6 +33,14 @@ bool IsValidUtf8Fast(std::string_view s) {
   size_t i = 0, n = s.size();
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   while (i < n) {
+    // 8 ASCII bytes at a time (sha1s, model and format names are all ASCII).
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (w & 0x8080808080808080u) break;
+      i += 8;
+    }
+    if (i >= n) break;
     unsigned char c = p[i];
     if (c < 0x80) {
       ++i;
@@ -240,6 +248,9 @@ void XmlDumpWriter::AppendClean(std::string* out, std::string_view s) {
     out->append(s);
     return;
   }
+  // One pass that checks, and escapes while it checks (the common case); CR in
+  // two-pass form and anything cleanUp() would change take the slow path.
+  if (mw::AppendEscapedIfClean(s, quot_, /*stop_cr=*/quot_, out)) return;
   if (mw::NeedsCleanUp(s)) {
     mw::CleanUp(s, &scratch_);
     if (quot_) NormalizeLineEnds(&scratch_);
