@@ -99,6 +99,9 @@ class RevisionReader {
   db::Connection& conn_;
   RevisionQuery q_;
   std::string sql_;
+  // SQLite, all revisions: the batch query without a sort, and the check that
+  // allows it (see Init()). Empty otherwise.
+  std::string sql_in_order_, sql_order_check_;
   std::unordered_map<int64_t, std::string> models_, roles_;
   std::unique_ptr<db::Cursor> cursor_;
   int64_t next_page_ = 0;  // first page id of the next batch
@@ -137,6 +140,9 @@ class LogReader {
   int in_batch_ = 0;
   bool done_ = false;
   std::string sql_;
+  // SQLite, all revisions: the batch query without a sort, and the check that
+  // allows it (see Init()). Empty otherwise.
+  std::string sql_in_order_, sql_order_check_;
   std::unique_ptr<db::Cursor> cursor_;
   LogItemData item_;
 };
