@@ -1,5 +1,6 @@
 #include "mw/utfnormal.h"
 
+#include <endian.h>
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -256,6 +257,7 @@ const uint64_t* SimpleBits() {
       // Surrogates and U+FFFE/U+FFFF are not characters cleanUp() keeps: their
       // bits stay clear, so the short path leaves them to DecodeMultiByte().
       if (cp >= 0xd800 && cp < 0xe000) continue;
+      if (cp < 0x80) continue;  // never a multi-byte character (overlong)
       if (cp == 0xfffe || cp == 0xffff) continue;
       if ((cp < 0x10000 ? table[cp] : NfcInfoFromIcu(static_cast<UChar32>(cp))) == 0) {
         b[cp / 64] |= uint64_t{1} << (cp % 64);
@@ -354,15 +356,24 @@ bool Scan(std::string_view s, bool quot, bool stop_cr, std::string* out) {
       __m128i lo = _mm_cmplt_epi8(v, k20);
       __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, k09), _mm_cmpeq_epi8(v, k0a)),
                                 _mm_cmpeq_epi8(v, k0d));
-      __m128i stop = _mm_andnot_si128(ok, lo);
+      const unsigned stop = static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(ok, lo)));
       if constexpr (kEmit) {
-        stop = _mm_or_si128(
-            stop, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
-                               _mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_cmpeq_epi8(v, qt))));
+        // Escapes before the first byte that stops the block are written here,
+        // without leaving the loop.
+        unsigned esc = static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_cmpeq_epi8(v, qt)))));
+        if (stop != 0) esc &= (1u << __builtin_ctz(stop)) - 1;
+        while (esc != 0) {
+          const size_t at = i + static_cast<size_t>(__builtin_ctz(esc));
+          out->append(s.data() + run, at - run);
+          AppendEscape(out, p[at]);
+          run = at + 1;
+          esc &= esc - 1;
+        }
       }
-      const int bad = _mm_movemask_epi8(stop);
-      if (bad != 0) {
-        i += static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(bad)));
+      if (stop != 0) {
+        i += static_cast<size_t>(__builtin_ctz(stop));
         break;
       }
       i += 16;
@@ -403,23 +414,38 @@ bool Scan(std::string_view s, bool quot, bool stop_cr, std::string* out) {
       // structure of the sequence, one bit. Everything else, and every invalid
       // sequence, goes through DecodeMultiByte() and the full table.
       c = p[i];
+      size_t j = i;
       if (c < 0xe0) {
-        if (c >= 0xc2 && i + 1 < n && (p[i + 1] & 0xc0) == 0x80 &&
-            IsSimple(simple, ((c & 0x1fu) << 6) | (p[i + 1] & 0x3fu))) {
-          last_starter = i;
+        // Two-byte characters: 110xxxxx 10xxxxxx in one 16-bit compare
+        // (C0/C1 overlongs decode below U+0080, whose bits are clear).
+        while (j + 1 < n) {
+          uint16_t w;
+          std::memcpy(&w, p + j, 2);
+          w = static_cast<uint16_t>(le16toh(w));
+          if ((w & 0xc0e0) != 0x80c0 || !IsSimple(simple, ((w & 0x1fu) << 6) | ((w >> 8) & 0x3fu)))
+            break;
+          j += 2;
+        }
+        if (j != i) {
+          last_starter = j - 2;
           last_ccc = 0;
-          i += 2;
+          i = j;
           continue;
         }
       } else if (c < 0xf0) {
-        if (i + 2 < n && (p[i + 1] & 0xc0) == 0x80 && (p[i + 2] & 0xc0) == 0x80) {
-          const uint32_t cp3 = ((c & 0x0fu) << 12) | ((p[i + 1] & 0x3fu) << 6) | (p[i + 2] & 0x3fu);
-          if (cp3 >= 0x800 && IsSimple(simple, cp3)) {  // (< 0x800: overlong)
-            last_starter = i;
-            last_ccc = 0;
-            i += 3;
-            continue;
-          }
+        // Three-byte characters: 1110xxxx 10xxxxxx 10xxxxxx.
+        while (j + 2 < n) {
+          const uint32_t w = p[j] | (uint32_t{p[j + 1]} << 8) | (uint32_t{p[j + 2]} << 16);
+          if ((w & 0xc0c0f0) != 0x8080e0) break;
+          const uint32_t cp3 = ((w & 0x0fu) << 12) | ((w >> 2) & 0xfc0u) | ((w >> 16) & 0x3fu);
+          if (cp3 < 0x800 || !IsSimple(simple, cp3)) break;  // (< 0x800: overlong)
+          j += 3;
+        }
+        if (j != i) {
+          last_starter = j - 3;
+          last_ccc = 0;
+          i = j;
+          continue;
         }
       }
       uint32_t cp = 0;
