@@ -290,6 +290,18 @@ constexpr AsciiTable MakeAsciiTable(bool quot, bool stop_cr) {
 constexpr AsciiTable kAscii[4] = {MakeAsciiTable(false, false), MakeAsciiTable(false, true),
                                   MakeAsciiTable(true, false), MakeAsciiTable(true, true)};
 
+// One plain ASCII byte (a space between two words of a non-Latin script)
+// between multi-byte characters: consumed without leaving the multi-byte loop
+// (it needs no escaping and is a starter).
+inline bool OneAsciiBetween(const unsigned char* p, size_t& i, size_t n, const AsciiTable& ascii,
+                            size_t* last_starter, unsigned* last_ccc) {
+  if (i + 1 >= n || p[i + 1] < 0x80 || ascii.c[p[i]] != kPass) return false;
+  *last_starter = i;
+  *last_ccc = 0;
+  ++i;
+  return true;
+}
+
 inline void AppendEscape(std::string* out, unsigned char c) {
   switch (c) {
     case '&':
@@ -481,7 +493,7 @@ bool Scan(std::string_view s, bool quot, bool stop_cr, std::string* out) {
       if (ccc == 0) last_starter = i;
       last_ccc = ccc;
       i += static_cast<size_t>(len);
-    } while (i < n && p[i] >= 0x80);
+    } while (i < n && (p[i] >= 0x80 || OneAsciiBetween(p, i, n, ascii, &last_starter, &last_ccc)));
   }
   if constexpr (kEmit) out->append(s.data() + run, n - run);
   return true;
