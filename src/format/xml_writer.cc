@@ -457,8 +457,11 @@ void XmlDumpWriter::WriteSlot(const XmlSlot& slot, bool is_main, bool text_delet
   // <text bytes=".." sha1=".." ...
   out->append(indent);
   out->append("<text bytes=\"");
-  auto bytes_pos = out->size();
-  AppendInt(out, slot.size);
+  // One-pass form with the text: bytes = strlen() of the text as loaded,
+  // before cleaning; otherwise content_size.
+  const bool one_pass_text =
+      !text_deleted && !opt_.stub && slot.text != nullptr && opt_.form == XmlForm::kOnePass;
+  AppendInt(out, one_pass_text ? static_cast<int64_t>(slot.text->size()) : slot.size);
   out->push_back('"');
   if (v11_) {
     out->append(" sha1=\"");
@@ -496,16 +499,7 @@ void XmlDumpWriter::WriteSlot(const XmlSlot& slot, bool is_main, bool text_delet
     out->append(" />\n");
   } else if (slot.text == nullptr) {
     out->append(" />\n");
-  } else if (opt_.form == XmlForm::kOnePass) {
-    // bytes = strlen() of the text as loaded, before cleaning.
-    out->resize(bytes_pos);
-    AppendInt(out, static_cast<int64_t>(slot.text->size()));
-    out->push_back('"');
-    if (v11_) {
-      out->append(" sha1=\"");
-      AppendXmlAttr(out, slot.sha1);
-      out->push_back('"');
-    }
+  } else if (one_pass_text) {
     out->append(" xml:space=\"preserve\"");
     if (slot.text->empty()) {
       out->append(" />\n");
