@@ -33,6 +33,14 @@ bool IsValidUtf8Fast(std::string_view s) {
   size_t i = 0, n = s.size();
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   while (i < n) {
+    // 8 ASCII bytes at a time (sha1s, model and format names are all ASCII).
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (w & 0x8080808080808080u) break;
+      i += 8;
+    }
+    if (i >= n) break;
     unsigned char c = p[i];
     if (c < 0x80) {
       ++i;
@@ -240,6 +248,9 @@ void XmlDumpWriter::AppendClean(std::string* out, std::string_view s) {
     out->append(s);
     return;
   }
+  // One pass that checks, and escapes while it checks (the common case); CR in
+  // two-pass form and anything cleanUp() would change take the slow path.
+  if (mw::AppendEscapedIfClean(s, quot_, /*stop_cr=*/quot_, out)) return;
   if (mw::NeedsCleanUp(s)) {
     mw::CleanUp(s, &scratch_);
     if (quot_) NormalizeLineEnds(&scratch_);
@@ -446,8 +457,11 @@ void XmlDumpWriter::WriteSlot(const XmlSlot& slot, bool is_main, bool text_delet
   // <text bytes=".." sha1=".." ...
   out->append(indent);
   out->append("<text bytes=\"");
-  auto bytes_pos = out->size();
-  AppendInt(out, slot.size);
+  // One-pass form with the text: bytes = strlen() of the text as loaded,
+  // before cleaning; otherwise content_size.
+  const bool one_pass_text =
+      !text_deleted && !opt_.stub && slot.text != nullptr && opt_.form == XmlForm::kOnePass;
+  AppendInt(out, one_pass_text ? static_cast<int64_t>(slot.text->size()) : slot.size);
   out->push_back('"');
   if (v11_) {
     out->append(" sha1=\"");
@@ -485,16 +499,7 @@ void XmlDumpWriter::WriteSlot(const XmlSlot& slot, bool is_main, bool text_delet
     out->append(" />\n");
   } else if (slot.text == nullptr) {
     out->append(" />\n");
-  } else if (opt_.form == XmlForm::kOnePass) {
-    // bytes = strlen() of the text as loaded, before cleaning.
-    out->resize(bytes_pos);
-    AppendInt(out, static_cast<int64_t>(slot.text->size()));
-    out->push_back('"');
-    if (v11_) {
-      out->append(" sha1=\"");
-      AppendXmlAttr(out, slot.sha1);
-      out->push_back('"');
-    }
+  } else if (one_pass_text) {
     out->append(" xml:space=\"preserve\"");
     if (slot.text->empty()) {
       out->append(" />\n");

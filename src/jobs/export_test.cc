@@ -203,6 +203,34 @@ TEST_F(ExportTest, RevisionsByIdWhateverTheTimestamps) {
   }
 }
 
+// SQLite reads a batch in (rev_page, rev_timestamp) index order when its
+// revision ids follow the timestamps (no sort), with the revision range applied
+// to both the order check and the batch query.
+TEST_F(ExportTest, RevisionRangeInIndexOrder) {
+  ASSERT_TRUE(
+      conn_->Exec("CREATE INDEX rev_page_timestamp ON revision (rev_page, rev_timestamp)").ok());
+  for (int batch : {1, 2, 100}) {
+    MemorySink sink;
+    std::vector<ExportOutput> outs(1);
+    outs[0].sink = &sink;
+    ExportOptions opt;
+    opt.rev_start = 20;
+    opt.rev_end = 41;
+    opt.batch_size = batch;
+    ExportStats stats;
+    Status st = Export(*conn_, site_, opt, outs, nullptr, &stats);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    EXPECT_EQ(stats.revisions, 5);
+    std::vector<std::string> ids;
+    const std::string open = "<revision>\n      <id>";
+    for (size_t pos = 0; (pos = sink.data.find(open, pos)) != std::string::npos;) {
+      pos += open.size();
+      ids.push_back(sink.data.substr(pos, sink.data.find('<', pos) - pos));
+    }
+    EXPECT_EQ(ids, (std::vector<std::string>{"20", "21", "30", "31", "40"})) << "batch " << batch;
+  }
+}
+
 TEST_F(ExportTest, BadOptions) {
   MemorySink sink;
   std::vector<ExportOutput> outs(1);

@@ -146,16 +146,34 @@ Status RevisionReader::Init() {
           "rev_page < ?" +
           rev_range + " ORDER BY rev_page + 0, rev_id LIMIT -1";
     }
+    std::string text_join;
+    if (q_.load_text) {
+      text_join =
+          " LEFT JOIN {text} ON old_id = (CASE WHEN CAST(substr(content_address, 1, 3) AS BLOB) "
+          "= x'74743a' THEN CAST(substr(content_address, 4) AS INTEGER) ELSE NULL END)";
+    }
+    if (!q_.current) {
+      // Most wikis' revision ids follow their timestamps within a page: then
+      // the (rev_page, rev_timestamp) index order is the dump order and the
+      // batch needs no sort at all (a third less work for SQLite). StartBatch()
+      // checks that on the index alone (sql_order_check_) and takes this query
+      // only when it holds; the ORDER BY is the index's own order (the rowid is
+      // its last column), so SQLite sorts nothing.
+      sql_order_check_ =
+          conn_.Sql("SELECT rev_page, rev_id FROM {revision} WHERE rev_page >= ? AND rev_page < ?" +
+                    rev_range + " ORDER BY rev_page, rev_timestamp, rev_id");
+      std::string in_order = "SELECT " + meta;
+      if (q_.load_text) in_order += ", old_id, old_flags, old_text";
+      in_order += " FROM {revision} JOIN {page} ON page_id = rev_page" + joins + text_join +
+                  " WHERE rev_page >= ? AND rev_page < ?" + rev_range +
+                  " ORDER BY rev_page, rev_timestamp, rev_id, slot_role_id";
+      sql_in_order_ = conn_.Sql(in_order);
+    }
     sql = "SELECT " + meta;
     if (q_.load_text) sql += ", old_id, old_flags, old_text";
     sql += " FROM (" + keys +
            ") AS k JOIN {page} ON page_id = k_page JOIN {revision} ON rev_id = " +
-           "k_rev AND rev_page = k_page" + joins;
-    if (q_.load_text) {
-      sql +=
-          " LEFT JOIN {text} ON old_id = (CASE WHEN CAST(substr(content_address, 1, 3) AS BLOB) "
-          "= x'74743a' THEN CAST(substr(content_address, 4) AS INTEGER) ELSE NULL END)";
-    }
+           "k_rev AND rev_page = k_page" + joins + text_join;
     if (q_.current && !rev_range.empty()) sql += " WHERE 1" + rev_range;
   }
   sql_ = conn_.Sql(sql);
@@ -194,7 +212,25 @@ Status RevisionReader::StartBatch(bool* any) {
     if (found) hi = std::min(hi, cur->row().Int(0));
   }
   db::Value params[] = {next_page_, hi};
-  DW_ASSIGN_OR_RETURN(cursor_, conn_.Query(sql_, params));
+  bool in_order = false;
+  if (!sql_in_order_.empty()) {
+    // Do the batch's revision ids follow the (page, timestamp) index order?
+    DW_ASSIGN_OR_RETURN(auto check, conn_.Query(sql_order_check_, params));
+    in_order = true;
+    int64_t last_page = -1, last_rev = 0;
+    while (true) {
+      DW_ASSIGN_OR_RETURN(bool more, check->Next());
+      if (!more) break;
+      const int64_t page = check->row().Int(0), rev = check->row().Int(1);
+      if (page == last_page && rev < last_rev) {
+        in_order = false;
+        break;
+      }
+      last_page = page;
+      last_rev = rev;
+    }
+  }
+  DW_ASSIGN_OR_RETURN(cursor_, conn_.Query(in_order ? sql_in_order_ : sql_, params));
   next_page_ = hi;
   if (next_page_ > max_page_id_) exhausted_ = true;
   *any = true;

@@ -5,7 +5,9 @@
 // Reads in keyset batches of page ids (ExportOptions::batch_size pages per
 // query); each batch is one streaming query joining page, revision, comment,
 // actor, slots, content, redirect and (with text) text, so memory is bounded by
-// one revision (its text included), whatever the wiki size.
+// one revision (its text included), whatever the wiki size. On SQLite a batch
+// whose revision ids follow the (rev_page, rev_timestamp) index is read in
+// index order without a sort (checked on the index first).
 //
 // The caller owns the snapshot (Connection::BeginSnapshot) and keeps the
 // connection alive. Not thread-safe.
@@ -99,6 +101,9 @@ class RevisionReader {
   db::Connection& conn_;
   RevisionQuery q_;
   std::string sql_;
+  // SQLite, all revisions: the batch query without a sort, and the check that
+  // allows it (see Init()). Empty otherwise.
+  std::string sql_in_order_, sql_order_check_;
   std::unordered_map<int64_t, std::string> models_, roles_;
   std::unique_ptr<db::Cursor> cursor_;
   int64_t next_page_ = 0;  // first page id of the next batch

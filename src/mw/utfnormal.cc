@@ -1,5 +1,6 @@
 #include "mw/utfnormal.h"
 
+#include <endian.h>
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -242,40 +243,149 @@ inline uint16_t NfcInfo(const uint16_t* table, uint32_t cp) {
   return 4;
 }
 
-// Scans s for what cleanUp() could change: returns true at the first C0
+// One bit per code point of planes 0 and 1: set for a starter with
+// NFC_Quick_Check=Yes (nearly every letter of the scripts a wiki is written in:
+// Cyrillic, Greek, Arabic, Devanagari, CJK, Hangul syllables, emoji...). Such
+// a character is NFC whatever its neighbours and a normalization boundary, so
+// it needs no look-up in NfcTable(). 16 KiB, computed once.
+constexpr uint32_t kSimpleLimit = 0x20000;
+const uint64_t* SimpleBits() {
+  static const std::vector<uint64_t> bits = [] {
+    std::vector<uint64_t> b(kSimpleLimit / 64);
+    const uint16_t* table = NfcTable();
+    for (uint32_t cp = 0; cp < kSimpleLimit; ++cp) {
+      // Surrogates and U+FFFE/U+FFFF are not characters cleanUp() keeps: their
+      // bits stay clear, so the short path leaves them to DecodeMultiByte().
+      if (cp >= 0xd800 && cp < 0xe000) continue;
+      if (cp < 0x80) continue;  // never a multi-byte character (overlong)
+      if (cp == 0xfffe || cp == 0xffff) continue;
+      if ((cp < 0x10000 ? table[cp] : NfcInfoFromIcu(static_cast<UChar32>(cp))) == 0) {
+        b[cp / 64] |= uint64_t{1} << (cp % 64);
+      }
+    }
+    return b;
+  }();
+  return bits.data();
+}
+inline bool IsSimple(const uint64_t* simple, uint32_t cp) {
+  return cp < kSimpleLimit && ((simple[cp >> 6] >> (cp & 63)) & 1) != 0;
+}
+
+// What the escaping side of the scan does with an ASCII byte: nothing, escape
+// it (& < > and, with quot, "), or give up (a C0 control other than \t \n \r,
+// and \r when the caller wants to see CR itself).
+enum AsciiClass : uint8_t { kPass = 0, kEscape = 1, kStop = 2 };
+struct AsciiTable {
+  AsciiClass c[128];
+};
+constexpr AsciiTable MakeAsciiTable(bool quot, bool stop_cr) {
+  AsciiTable t{};
+  for (int i = 0; i < 0x20; ++i) t.c[i] = kStop;
+  t.c['\t'] = t.c['\n'] = kPass;
+  t.c['\r'] = stop_cr ? kStop : kPass;
+  t.c['&'] = t.c['<'] = t.c['>'] = kEscape;
+  if (quot) t.c['"'] = kEscape;
+  return t;
+}
+constexpr AsciiTable kAscii[4] = {MakeAsciiTable(false, false), MakeAsciiTable(false, true),
+                                  MakeAsciiTable(true, false), MakeAsciiTable(true, true)};
+
+// One plain ASCII byte (a space between two words of a non-Latin script)
+// between multi-byte characters: consumed without leaving the multi-byte loop
+// (it needs no escaping and is a starter).
+inline bool OneAsciiBetween(const unsigned char* p, size_t& i, size_t n, const AsciiTable& ascii,
+                            size_t* last_starter, unsigned* last_ccc) {
+  if (i + 1 >= n || p[i + 1] < 0x80 || ascii.c[p[i]] != kPass) return false;
+  *last_starter = i;
+  *last_ccc = 0;
+  ++i;
+  return true;
+}
+
+inline void AppendEscape(std::string* out, unsigned char c) {
+  switch (c) {
+    case '&':
+      out->append("&amp;", 5);
+      break;
+    case '<':
+      out->append("&lt;", 4);
+      break;
+    case '>':
+      out->append("&gt;", 4);
+      break;
+    default:  // '"'
+      out->append("&quot;", 6);
+      break;
+  }
+}
+
+// Scans s for what cleanUp() could change: returns false at the first C0
 // control (other than \t \n \r), invalid UTF-8 sequence, U+FFFE/U+FFFF, or
-// when s is not in NFC. NFC is decided without normalizing all of s: the NFC
-// quick check (UAX #15, section 9) says "no" for a character with
-// NFC_Quick_Check=No or for combining marks out of canonical order, and "yes"
-// for a run of characters without NFC_Quick_Check=Maybe. Around a "maybe"
-// character (one that may compose with what precedes it), ICU checks just the
-// segment from the last starter with quick check "yes" before it to the next
-// such starter after it: a normalization boundary lies before each of those,
-// so s is in NFC exactly when every such segment is.
-bool ScanForCleanUp(std::string_view s) {
+// when s is not in NFC; true if cleanUp() leaves s as it is. With kEmit, it
+// also appends s to *out escaped as XML character data, in the same pass (on
+// false, *out is put back as it was).
+//
+// NFC is decided without normalizing all of s: the NFC quick check (UAX #15,
+// section 9) says "no" for a character with NFC_Quick_Check=No or for
+// combining marks out of canonical order, and "yes" for a run of characters
+// without NFC_Quick_Check=Maybe. Around a "maybe" character (one that may
+// compose with what precedes it), ICU checks just the segment from the last
+// starter with quick check "yes" before it to the next such starter after it:
+// a normalization boundary lies before each of those, so s is in NFC exactly
+// when every such segment is.
+template <bool kEmit>
+bool Scan(std::string_view s, bool quot, bool stop_cr, std::string* out) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
+  const size_t out_start = kEmit ? out->size() : 0;
+  const AsciiTable& ascii = kAscii[(quot ? 2 : 0) + (stop_cr ? 1 : 0)];
+  size_t run = 0;  // kEmit: start of the bytes not yet appended
+  auto fail = [&] {
+    if constexpr (kEmit) out->resize(out_start);
+    return false;
+  };
   size_t i = 0;
   size_t last_starter = 0;  // start of the last "yes" starter (0: none, a boundary too)
   unsigned last_ccc = 0;
   const uint16_t* table = nullptr;  // NfcTable(), fetched at the first character >= U+0300
+  const uint64_t* simple = nullptr;
+#if defined(__SSE2__)
+  const __m128i k20 = _mm_set1_epi8(0x20);
+  const __m128i k09 = _mm_set1_epi8(0x09);
+  const __m128i k0a = _mm_set1_epi8(0x0a);
+  const __m128i k0d = _mm_set1_epi8(stop_cr ? 0x0a : 0x0d);
+  const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
+  const __m128i qt = _mm_set1_epi8(quot ? '"' : '&');
+#endif
   while (i < n) {
 #if defined(__SSE2__)
-    // 16 bytes at a time while they are printable ASCII, \t, \n or \r.
-    const __m128i k20 = _mm_set1_epi8(0x20);
-    const __m128i k09 = _mm_set1_epi8(0x09);
-    const __m128i k0a = _mm_set1_epi8(0x0a);
-    const __m128i k0d = _mm_set1_epi8(0x0d);
+    // 16 bytes at a time while they are printable ASCII, \t, \n or \r, and
+    // (kEmit) none needs escaping.
     const size_t block_start = i;
     while (i + 16 <= n) {
       __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
       // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too.
-      __m128i lt = _mm_cmplt_epi8(v, k20);
+      __m128i lo = _mm_cmplt_epi8(v, k20);
       __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, k09), _mm_cmpeq_epi8(v, k0a)),
                                 _mm_cmpeq_epi8(v, k0d));
-      const int bad = _mm_movemask_epi8(_mm_andnot_si128(ok, lt));
-      if (bad != 0) {
-        i += static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(bad)));
+      const unsigned stop = static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(ok, lo)));
+      if constexpr (kEmit) {
+        // Escapes before the first byte that stops the block are written here,
+        // without leaving the loop.
+        unsigned esc = static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_cmpeq_epi8(v, qt)))));
+        if (stop != 0) esc &= (1u << __builtin_ctz(stop)) - 1;
+        while (esc != 0) {
+          const size_t at = i + static_cast<size_t>(__builtin_ctz(esc));
+          out->append(s.data() + run, at - run);
+          AppendEscape(out, p[at]);
+          run = at + 1;
+          esc &= esc - 1;
+        }
+      }
+      if (stop != 0) {
+        i += static_cast<size_t>(__builtin_ctz(stop));
         break;
       }
       i += 16;
@@ -288,44 +398,94 @@ bool ScanForCleanUp(std::string_view s) {
 #endif
     unsigned char c = p[i];
     if (c < 0x80) {
-      if (IsBadControl(c)) return true;
+      switch (ascii.c[c]) {
+        case kPass:
+          break;
+        case kEscape:
+          if constexpr (kEmit) {
+            out->append(s.data() + run, i - run);
+            AppendEscape(out, c);
+            run = i + 1;
+          }
+          break;
+        case kStop:
+          return fail();
+      }
       last_starter = i;
       last_ccc = 0;
       ++i;
       continue;
     }
-    // A run of multi-byte characters.
+    // A run of multi-byte characters (nothing in them needs escaping).
+    if (simple == nullptr) {
+      simple = SimpleBits();
+      table = NfcTable();
+    }
     do {
+      // The common characters (see SimpleBits()) on a short path: the
+      // structure of the sequence, one bit. Everything else, and every invalid
+      // sequence, goes through DecodeMultiByte() and the full table.
       c = p[i];
-      if (c < 0xcc) {
-        // U+0080..U+02FF: starters with quick check "yes"; only validity matters.
-        if (c < 0xc2 || i + 1 >= n || (p[i + 1] & 0xc0) != 0x80) return true;
-        last_starter = i;
-        last_ccc = 0;
-        i += 2;
-        continue;
+      size_t j = i;
+      if (c < 0xe0) {
+        // Two-byte characters: 110xxxxx 10xxxxxx in one 16-bit compare
+        // (C0/C1 overlongs decode below U+0080, whose bits are clear).
+        while (j + 1 < n) {
+          uint16_t w;
+          std::memcpy(&w, p + j, 2);
+          w = static_cast<uint16_t>(le16toh(w));
+          if ((w & 0xc0e0) != 0x80c0 || !IsSimple(simple, ((w & 0x1fu) << 6) | ((w >> 8) & 0x3fu)))
+            break;
+          j += 2;
+        }
+        if (j != i) {
+          last_starter = j - 2;
+          last_ccc = 0;
+          i = j;
+          continue;
+        }
+      } else if (c < 0xf0) {
+        // Three-byte characters: 1110xxxx 10xxxxxx 10xxxxxx.
+        while (j + 2 < n) {
+          const uint32_t w = p[j] | (uint32_t{p[j + 1]} << 8) | (uint32_t{p[j + 2]} << 16);
+          if ((w & 0xc0c0f0) != 0x8080e0) break;
+          const uint32_t cp3 = ((w & 0x0fu) << 12) | ((w >> 2) & 0xfc0u) | ((w >> 16) & 0x3fu);
+          if (cp3 < 0x800 || !IsSimple(simple, cp3)) break;  // (< 0x800: overlong)
+          j += 3;
+        }
+        if (j != i) {
+          last_starter = j - 3;
+          last_ccc = 0;
+          i = j;
+          continue;
+        }
       }
       uint32_t cp = 0;
       const int len = DecodeMultiByte(p, i, n, &cp);
-      if (len == 0) return true;
-      if (table == nullptr) table = NfcTable();
+      if (len == 0) return fail();
+      if (IsSimple(simple, cp)) {
+        last_starter = i;
+        last_ccc = 0;
+        i += static_cast<size_t>(len);
+        continue;
+      }
       const uint16_t info = NfcInfo(table, cp);
       const unsigned ccc = info & 0xff;
-      if (info & kQcNo) return true;
-      if (ccc != 0 && last_ccc > ccc) return true;  // not in canonical order
+      if (info & kQcNo) return fail();
+      if (ccc != 0 && last_ccc > ccc) return fail();  // not in canonical order
       if (info & kQcMaybe) {
         // The segment ends before the next "yes" starter (or at the end).
         size_t j = i + static_cast<size_t>(len);
         while (j < n && p[j] >= 0x80) {
           uint32_t next = 0;
           const int l = DecodeMultiByte(p, j, n, &next);
-          if (l == 0) return true;
+          if (l == 0) return fail();
           if (next < 0x300) break;
           const uint16_t ni = NfcInfo(table, next);
           if ((ni & (kQcNo | kQcMaybe)) == 0 && (ni & 0xff) == 0) break;
           j += static_cast<size_t>(l);
         }
-        if (!IsNfc(s.substr(last_starter, j - last_starter))) return true;
+        if (!IsNfc(s.substr(last_starter, j - last_starter))) return fail();
         i = j;
         last_ccc = 0;  // the character at j (if any) is a starter
         continue;
@@ -333,14 +493,19 @@ bool ScanForCleanUp(std::string_view s) {
       if (ccc == 0) last_starter = i;
       last_ccc = ccc;
       i += static_cast<size_t>(len);
-    } while (i < n && p[i] >= 0x80);
+    } while (i < n && (p[i] >= 0x80 || OneAsciiBetween(p, i, n, ascii, &last_starter, &last_ccc)));
   }
-  return false;
+  if constexpr (kEmit) out->append(s.data() + run, n - run);
+  return true;
 }
 
 }  // namespace
 
-bool NeedsCleanUp(std::string_view s) { return ScanForCleanUp(s); }
+bool NeedsCleanUp(std::string_view s) { return !Scan<false>(s, false, false, nullptr); }
+
+bool AppendEscapedIfClean(std::string_view s, bool quot, bool stop_cr, std::string* out) {
+  return Scan<true>(s, quot, stop_cr, out);
+}
 
 void CleanUp(std::string_view s, std::string* out) {
   // replaceForNativeNormalize()

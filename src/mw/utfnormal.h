@@ -20,6 +20,14 @@ namespace dw::mw {
 // Cheap: one scan, and an NFC quick check only for non-ASCII input.
 bool NeedsCleanUp(std::string_view s);
 
+// The fused pass of Xml::elementClean() + htmlspecialchars(): if CleanUp(s)
+// would leave s as it is, appends s to *out with & < > (and, if quot, ")
+// escaped as XML character data and returns true. Otherwise (and, with
+// stop_cr, at the first \r) returns false and leaves *out as it was; the
+// caller then takes the slow path (CleanUp(), then escaping). One pass over s,
+// 16 bytes at a time over ASCII (SSE2; bytewise elsewhere).
+bool AppendEscapedIfClean(std::string_view s, bool quot, bool stop_cr, std::string* out);
+
 // Writes cleanUp(s) to *out (replacing its contents).
 void CleanUp(std::string_view s, std::string* out);
 

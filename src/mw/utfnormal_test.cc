@@ -144,5 +144,167 @@ TEST(UtfNormalTest, NormalizesToNfc) {
   EXPECT_EQ(Clean("\xe1\x84\x80\xe1\x85\xa1"), "\xea\xb0\x80");  // Hangul jamo -> 가
 }
 
+// The fused check+escape pass against the slow path it replaces: cleanUp()
+// through ICU decides whether s is clean (CleanUp(s) == s), and a plain
+// bytewise escaper gives the expected bytes. Hostile random strings: invalid
+// UTF-8, overlongs, surrogates, noncharacters, C0 controls, CR, "]]>", markup,
+// NFC-Maybe and NFC-No characters, marks out of order, long ASCII runs around
+// them (the 16-byte path), and strings cut in the middle of a sequence.
+std::string EscapeSlow(std::string_view s, bool quot) {
+  std::string out;
+  for (char c : s) {
+    if (c == '&') {
+      out += "&amp;";
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else if (c == '"' && quot) {
+      out += "&quot;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Hex(std::string_view s) {
+  std::string hex;
+  for (unsigned char ch : s) hex += "0123456789abcdef"[ch >> 4], hex += "0123456789abcdef"[ch & 15];
+  return hex;
+}
+
+void CheckFused(const std::string& s, int* clean_count) {
+  const bool clean = Clean(s) == s;
+  ASSERT_EQ(NeedsCleanUp(s), !clean) << "hex: " << Hex(s);
+  for (int mode = 0; mode < 4; ++mode) {
+    const bool quot = mode & 1, stop_cr = mode & 2;
+    std::string out = "<prefix>";
+    const bool ok = AppendEscapedIfClean(s, quot, stop_cr, &out);
+    const bool expect_ok = clean && !(stop_cr && s.find('\r') != std::string::npos);
+    ASSERT_EQ(ok, expect_ok) << "mode " << mode << " hex: " << Hex(s);
+    ASSERT_EQ(out, ok ? "<prefix>" + EscapeSlow(s, quot) : "<prefix>")
+        << "mode " << mode << " hex: " << Hex(s);
+  }
+  if (clean) ++*clean_count;
+}
+
+TEST(UtfNormalTest, FusedEscapeAgreesWithSlowPathOnHostileInput) {
+  const char* pieces[] = {"a",
+                          "Zz",
+                          " ",
+                          "\n",
+                          "\t",
+                          "\r",
+                          "\r\n",
+                          "&",
+                          "<",
+                          ">",
+                          "\"",
+                          "'",
+                          "]]>",
+                          "&amp;",
+                          "<text>",
+                          "[[fr:Caf\xc3\xa9]]",
+                          "\x01",
+                          "\x1b",
+                          "" /* NUL */,
+                          "\x7f",
+                          "\x80",
+                          "\xbf",
+                          "\xc0\xaf",
+                          "\xc1\xbf",
+                          "\xc2",
+                          "\xc3\xa9",
+                          "\xcc\x81",
+                          "\xcd\x85",
+                          "\xd0\x98",
+                          "\xd0\xb9",
+                          "\xd8\xa7",
+                          "\xd9\x93",
+                          "\xd9\x94",
+                          "\xe0\x80\x80",
+                          "\xe0\xa6\x95",
+                          "\xe0\xa6\xbe",
+                          "\xe0\xa7\x87",
+                          "\xe1\x84\x80",
+                          "\xe1\x85\xa1",
+                          "\xe1\x86\xa8",
+                          "\xe2\x80\x80",
+                          "\xe2\x80\x93",
+                          "\xe2\x82",
+                          "\xe2\x84\xab",
+                          "\xe3\x81\x8b",
+                          "\xe3\x82\x99",
+                          "\xe4\xb8\xad",
+                          "\xea\xb0\x80",
+                          "\xed\x9f\xbf",
+                          "\xed\xa0\x80",
+                          "\xed\xbf\xbf",
+                          "\xef\xbf\xbd",
+                          "\xef\xbf\xbe",
+                          "\xef\xbf\xbf",
+                          "\xef\xbf",
+                          "\xf0\x8f\xbf\xbf",
+                          "\xf0\x9f\x98\x80",
+                          "\xf0\x9f",
+                          "\xf0\x9d\x85\x9e",
+                          "\xf0\x9d\x85\xa5",
+                          "\xf0\xaf\xa0\x80",
+                          "\xf4\x8f\xbf\xbf",
+                          "\xf4\x90\x80\x80",
+                          "\xf5\x80\x80\x80",
+                          "\xf8\x88\x80\x80\x80",
+                          "\xfe",
+                          "\xff"};
+  std::mt19937 rng(7);
+  int clean = 0;
+  for (int round = 0; round < 60000; ++round) {
+    std::string s;
+    const int n = 1 + static_cast<int>(rng() % 8);
+    for (int k = 0; k < n; ++k) {
+      if (rng() % 4 == 0) s.append(static_cast<size_t>(rng() % 40), "xy&z"[rng() % 4]);
+      const char* piece = pieces[rng() % std::size(pieces)];
+      if (piece[0] == 0) {
+        s.push_back('\0');
+      } else {
+        s += piece;
+      }
+    }
+    if (rng() % 8 == 0 && !s.empty()) s.resize(rng() % s.size());  // cut anywhere
+    CheckFused(s, &clean);
+  }
+  // Raw random bytes, mostly high ones.
+  for (int round = 0; round < 20000; ++round) {
+    std::string s(static_cast<size_t>(rng() % 48), ' ');
+    for (char& c : s) c = static_cast<char>(rng() % 3 == 0 ? 'a' + rng() % 26 : rng() % 256);
+    CheckFused(s, &clean);
+  }
+  EXPECT_GT(clean, 5000);  // both answers are exercised
+}
+
+TEST(UtfNormalTest, FusedEscapeLongTexts) {
+  int clean = 0;
+  // Long runs: the 16-byte path stops exactly at what needs escaping or checking.
+  for (size_t at = 0; at < 40; ++at) {
+    for (const char* what : {"&", "\"", "\x02", "\r", "\xc3\xa9", "\xcc\x81", "\xff", "<b>"}) {
+      std::string s(64, 'q');
+      s.insert(at, what);
+      CheckFused(s, &clean);
+    }
+  }
+  // A big multilingual text, clean, with markup every so often.
+  std::string big;
+  for (int i = 0; i < 2000; ++i) {
+    big += "[[ru:\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0]] \xe4\xb8\xad\xe6\x96\x87 ";
+    big += "\xd8\xa7\xd9\x84\xd8\xb9\xd8\xb1\xd8\xa8\xd9\x8a\xd8\xa9 \xf0\x9f\x98\x80 &amp; <ref>";
+    big += "\xe0\xa6\x95\xe0\xa7\x8d\xe0\xa6\xb7\xe0\xa6\xbe \xea\xb0\x80\n";
+  }
+  CheckFused(big, &clean);
+  // Clean: & " \r e-acute, a lone combining acute (NFC: nothing composes with
+  // q), <b>; not clean: the control and the bad byte.
+  EXPECT_EQ(clean, 1 + 40 * 6);
+}
+
 }  // namespace
 }  // namespace dw::mw

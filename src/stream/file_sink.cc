@@ -30,27 +30,35 @@ Status FileSink::Close() {
 
 StdoutSink::~StdoutSink() { (void)Flush(); }
 
-Status StdoutSink::Flush() {
-  if (!status_.ok()) return status_;
-  std::string_view data = buf_;
+Status StdoutSink::WriteAll(std::string_view data) {
   while (!data.empty()) {
     ssize_t w = ::write(1, data.data(), data.size());
     if (w < 0) {
       if (errno == EINTR) continue;
-      status_ = Status::FromErrno("write stdout", errno);
-      break;
+      return Status::FromErrno("write stdout", errno);
     }
     data.remove_prefix(static_cast<size_t>(w));
   }
+  return Status::OK();
+}
+
+Status StdoutSink::Flush() {
+  if (!status_.ok()) return status_;
+  status_ = WriteAll(buf_);
   buf_.clear();
   return status_;
 }
 
 Status StdoutSink::Append(std::string_view data) {
   if (!status_.ok()) return status_;
-  buf_.append(data);
   bytes_ += data.size();
-  if (buf_.size() >= (1 << 20)) return Flush();
+  if (buf_.empty() && data.size() >= kBufSize) {
+    // A big piece (an export's 1 MiB buffer): written as is, not copied.
+    status_ = WriteAll(data);
+    return status_;
+  }
+  buf_.append(data);
+  if (buf_.size() >= kBufSize) return Flush();
   return Status::OK();
 }
 

@@ -35,7 +35,8 @@ class FileSink final : public Sink {
   bool closed_ = false;
 };
 
-// Writes to file descriptor 1, buffered. Close() flushes but leaves fd 1 open.
+// Writes to file descriptor 1, buffered (pieces of 1 MiB or more, when nothing
+// is buffered, are written directly). Close() flushes but leaves fd 1 open.
 // A write error (EPIPE, ENOSPC) is an IOError naming "stdout".
 class StdoutSink final : public Sink {
  public:
@@ -47,7 +48,9 @@ class StdoutSink final : public Sink {
   uint64_t BytesIn() const override { return bytes_; }
 
  private:
+  static constexpr size_t kBufSize = 1 << 20;
   Status Flush();
+  static Status WriteAll(std::string_view data);
   std::string buf_;
   uint64_t bytes_ = 0;
   Status status_;
