@@ -305,6 +305,7 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
     format::XmlPage page;
     std::vector<format::XmlSlot> slots;
     std::vector<std::string> texts;
+    std::set<std::string> unknown_flags;  // warned about once each
     std::vector<std::string> formats_unknown;
 
     auto close_page = [&]() -> Status {
@@ -405,6 +406,12 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
             continue;
           }
           x.text = &texts[i];
+          // MediaWiki ignores flags it does not know; so do we, saying so once per flag.
+          if (std::string unknown = mw::ParseBlobFlags(s.text_flags).unknown;
+              !unknown.empty() && unknown_flags.insert(unknown).second) {
+            LogWarn("export: text row {} has unknown flag '{}': ignored, as MediaWiki does",
+                    s.address.substr(3), unknown);
+          }
         }
         stats->text_bytes += x.text->size();
       }

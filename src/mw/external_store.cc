@@ -437,7 +437,6 @@ Status DecodeTextRow(std::string_view flags, std::string_view raw, ExternalStore
   BlobFlags f = ParseBlobFlags(flags);
   if (!f.external && !f.object) return DecodeTextBlob(flags, raw, out);
   if (f.error) return Status::Corruption("text row flagged 'error'");
-  if (!f.unknown.empty()) return Status::NotSupported("unknown text flag '" + f.unknown + "'");
   std::string fetched;
   std::string_view blob = raw;
   if (f.external) {

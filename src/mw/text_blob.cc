@@ -68,7 +68,6 @@ Status DecodeTextBlob(std::string_view flags, std::string_view raw, std::string*
   if (f.error) return Status::Corruption("text row flagged 'error'");
   if (f.external) return Status::NotSupported("external blob " + std::string(raw.substr(0, 200)));
   if (f.object) return Status::NotSupported("legacy 'object' text blob");
-  if (!f.unknown.empty()) return Status::NotSupported("unknown text flag '" + f.unknown + "'");
   if (f.gzip) return RawInflate(raw, out);
   out->assign(raw.data(), raw.size());
   return Status::OK();

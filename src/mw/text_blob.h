@@ -22,13 +22,17 @@ struct BlobFlags {
   bool object = false;
   bool external = false;
   bool error = false;
-  std::string unknown;  // the first unknown flag, if any
+  // The first flag not listed above, if any. MediaWiki 1.39
+  // (SqlBlobStore::decompressData) ignores such flags, and so do the decoders
+  // here; callers may warn about them.
+  std::string unknown;
 };
 
 BlobFlags ParseBlobFlags(std::string_view flags);
 
-// Decodes `raw` by `flags` into *out. Corruption for a bad gzip stream,
-// NotSupported for object/unknown flags and external URLs (not resolved here).
+// Decodes `raw` by `flags` into *out. Corruption for a bad gzip stream or an
+// `error` row, NotSupported for object blobs and external URLs (not resolved
+// here). Unknown flags are ignored, as MediaWiki does.
 Status DecodeTextBlob(std::string_view flags, std::string_view raw, std::string* out);
 
 // Inflates raw DEFLATE data (no zlib/gzip header) into *out.

@@ -26,7 +26,18 @@ TEST(TextBlobTest, Failures) {
   EXPECT_FALSE(DecodeTextBlob("utf-8,external", "DB://cluster1/42", &out).ok());
   EXPECT_FALSE(DecodeTextBlob("object", "O:8:...", &out).ok());
   EXPECT_FALSE(DecodeTextBlob("error", "", &out).ok());
-  EXPECT_FALSE(DecodeTextBlob("utf-8,rot13", "x", &out).ok());
+}
+
+// MediaWiki 1.39's SqlBlobStore::decompressData ignores flags it does not
+// know: the text comes out as if they were absent (gzip still applies).
+TEST(TextBlobTest, UnknownFlagsIgnoredAsMediaWikiDoes) {
+  std::string out;
+  ASSERT_TRUE(DecodeTextBlob("utf-8,rot13", "plain", &out).ok());
+  EXPECT_EQ(out, "plain");
+  EXPECT_EQ(ParseBlobFlags("utf-8,rot13,x").unknown, "rot13");
+  ASSERT_TRUE(DecodeTextBlob("frobnicated,gzip", Deflate("deflated text"), &out).ok());
+  EXPECT_EQ(out, "deflated text");
+  EXPECT_TRUE(DecodeTextBlob("frobnicated,gzip", "not deflate", &out).IsCorruption());
 }
 
 }  // namespace
