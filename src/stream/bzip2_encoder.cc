@@ -253,7 +253,9 @@ bool EncodeBlock(int32_t n, uint32_t block_crc, BitWriter& bw, Scratch& sc) {
     }
     zrun = 0;
   };
+  constexpr int32_t kAhead = 24;  // the block is read in random order: prefetch
   for (int32_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) __builtin_prefetch(block + sc.ptr[k + kAhead]);
     int32_t p = sc.ptr[k];
     if (p == orig_start) orig_ptr = k;
     uint8_t c = seq[block[p == 0 ? n - 1 : p - 1]];
@@ -461,6 +463,23 @@ Status Bzip2CompressStream(std::string_view in, int level, std::string* out, boo
     size_t used = 0;
     const size_t start = pos;
     while (pos < in.size()) {
+      // Fast path: 8 bytes at once when no run of 4 starts among them (a run of
+      // at most 3 that crosses the end is literal either way).
+      while (pos + 11 <= in.size() && used + 8 <= static_cast<size_t>(cap)) {
+        uint64_t a, b, c3, d;
+        std::memcpy(&a, p + pos, 8);
+        std::memcpy(&b, p + pos + 1, 8);
+        std::memcpy(&c3, p + pos + 2, 8);
+        std::memcpy(&d, p + pos + 3, 8);
+        // A zero byte in x: a run of 4 starts there.
+        const uint64_t x = (a ^ b) | (a ^ c3) | (a ^ d);
+        constexpr uint64_t kOnes = 0x0101010101010101u, kHigh = 0x8080808080808080u;
+        if (((x - kOnes) & ~x & kHigh) != 0) break;
+        std::memcpy(block.data() + used, &a, 8);
+        used += 8;
+        pos += 8;
+      }
+      if (pos >= in.size()) break;
       uint8_t c = p[pos];
       size_t run = 1;
       while (run < 255 && pos + run < in.size() && p[pos + run] == c) ++run;
