@@ -2,12 +2,15 @@
 
 #include <bzlib.h>
 #include <divsufsort.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <queue>
 #include <vector>
 
@@ -140,9 +143,39 @@ void AssignCodes(const uint8_t* len, int n, uint32_t* code) {
 
 // ---------------------------------------------------------------- BWT
 
+// An array of T that keeps its memory from block to block (contents are not
+// kept by Reserve()), asking for transparent huge pages where the kernel allows:
+// the suffix sort reads and writes it in random order, and 4 KB pages cost TLB
+// misses there.
+template <typename T>
+class PageArray {
+ public:
+  PageArray() = default;
+  PageArray(const PageArray&) = delete;
+  PageArray& operator=(const PageArray&) = delete;
+  ~PageArray() { std::free(p_); }
+  void Reserve(size_t n) {
+    if (n <= cap_) return;
+    std::free(p_);
+    constexpr size_t kHuge = size_t{2} << 20;
+    const size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
+    p_ = static_cast<T*>(std::aligned_alloc(kHuge, bytes));
+    if (p_ == nullptr) throw std::bad_alloc();  // as std::vector would
+    ::madvise(p_, bytes, MADV_HUGEPAGE);        // a hint: failure is harmless
+    cap_ = bytes / sizeof(T);
+  }
+  size_t capacity() const { return cap_; }
+  T* data() { return p_; }
+  T& operator[](size_t i) { return p_[i]; }
+
+ private:
+  T* p_ = nullptr;
+  size_t cap_ = 0;
+};
+
 struct Scratch {
-  std::vector<uint8_t> block;  // the block after RLE1, twice in a row (2 * n bytes)
-  std::vector<int32_t> ptr;    // sorted rotations
+  PageArray<uint8_t> block;  // the block after RLE1, twice in a row (2 * n bytes)
+  PageArray<int32_t> ptr;    // sorted rotations
   std::vector<uint16_t> mtf;
 };
 
@@ -203,7 +236,7 @@ bool SortRotations(int32_t n, Scratch& sc, int32_t* rot) {
   std::memcpy(d + n, d, static_cast<size_t>(n));
   const int32_t r = n == 1 ? 0 : LeastRotation(d, n);
   *rot = r;
-  sc.ptr.resize(static_cast<size_t>(n));  // keeps its capacity: no clearing memset
+  sc.ptr.Reserve(static_cast<size_t>(n));
   if (n == 1) {
     sc.ptr[0] = 0;
     return true;
@@ -418,7 +451,7 @@ Status Bzip2Bwt(std::string_view block, std::string* last, int32_t* orig_ptr) {
     return Status::InvalidArgument("bzip2: block size out of range");
   const auto n = static_cast<int32_t>(block.size());
   Scratch sc;
-  sc.block.resize(2 * block.size());
+  sc.block.Reserve(2 * block.size());
   std::memcpy(sc.block.data(), block.data(), block.size());
   int32_t rot = 0;
   if (!SortRotations(n, sc, &rot)) return Status::IOError("bzip2: libdivsufsort failed");
@@ -451,8 +484,8 @@ Status Bzip2CompressStream(std::string_view in, int level, std::string* out, boo
     // Full size once per thread: growing a vector block by block (sizes vary
     // after RLE) reallocates, copies and faults in fresh pages every time.
     const size_t c = static_cast<size_t>(cap) + 64;
-    sc.ptr.reserve(c);
-    sc.block.resize(2 * c);
+    sc.ptr.Reserve(c);
+    sc.block.Reserve(2 * c);
     sc.mtf.reserve(c + 1);
   }
   auto& block = sc.block;
