@@ -5,7 +5,7 @@
 # Prints per run wall, user and sys seconds and peak RSS, then the medians as
 # MB/s (wall and per CPU second) and ours/lbzip2 throughput ratios (> 1: ours is
 # faster). An optional second dumpworks binary (e.g. an older build) is timed
-# too. Every output is checked by decompressing it with bzip2 -d; dumpworks'
+# too. Every output is checked by decompressing it with lbzip2 -d; dumpworks'
 # output must be the same bytes for 1 and THREADS threads.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +26,7 @@ one() {
   local name=$1; shift
   /usr/bin/time -f '%e %U %S %M' -o "$work/t" "$@" > "$work/$name.bz2"
   read -r w u s rss < "$work/t"
-  bzip2 -dc "$work/$name.bz2" | cmp -s - "$xml" || { echo "$name: output does not decompress to the input" >&2; exit 1; }
+  lbzip2 -dc -n "$threads" "$work/$name.bz2" | cmp -s - "$xml" || { echo "$name: output does not decompress to the input" >&2; exit 1; }
   printf '%-22s wall %7.2f  user %7.2f  sys %5.2f  rss %6d KB  out %d\n' "$name" "$w" "$u" "$s" "$rss" \
     "$(stat -c %s "$work/$name.bz2")"
   walls[$name]+="$w "

@@ -182,10 +182,9 @@ struct Scratch {
 // Start of the lexicographically least rotation of the n-byte string whose
 // doubled copy is d[0..2n) (the two-pointer algorithm: i and j are the two
 // best candidates, k the length of their common prefix; linear time). Only
-// starts at the smallest byte value can win, so the candidates jump from one
-// such byte to the next (memchr): on text that byte is rare.
-int32_t LeastRotation(const uint8_t* d, int32_t n) {
-  const uint8_t low = *std::min_element(d, d + n);
+// starts at the smallest byte value `low` can win, so the candidates jump from
+// one such byte to the next (memchr): on text that byte is rare.
+int32_t LeastRotation(const uint8_t* d, int32_t n, uint8_t low) {
   auto next = [d, n, low](int32_t x) {
     if (x >= n) return n;
     const void* p = std::memchr(d + x, low, static_cast<size_t>(n - x));
@@ -217,7 +216,8 @@ int32_t LeastRotation(const uint8_t* d, int32_t n) {
   return std::min(i, j);
 }
 
-// Sorts the rotations of the n-byte block in sc.block[0..n) (n >= 1). On
+// Sorts the rotations of the n-byte block in sc.block[0..n) (n >= 1), whose
+// smallest byte is `low`. On
 // return, *rot is the start r of the least rotation, sc.block[r..r+n) is that
 // rotation, and sc.ptr[k] is the start (relative to r) of the k-th smallest
 // rotation; identical rotations (a periodic block) come in some fixed order.
@@ -231,10 +231,10 @@ int32_t LeastRotation(const uint8_t* d, int32_t n) {
 // j - i is a multiple of |u| and the rotations are equal. Either way the shorter
 // suffix is the smaller rotation (or an equal one), as in suffix order.
 // Returns false only if libdivsufsort fails.
-bool SortRotations(int32_t n, Scratch& sc, int32_t* rot) {
+bool SortRotations(int32_t n, uint8_t low, Scratch& sc, int32_t* rot) {
   uint8_t* d = sc.block.data();
   std::memcpy(d + n, d, static_cast<size_t>(n));
-  const int32_t r = n == 1 ? 0 : LeastRotation(d, n);
+  const int32_t r = n == 1 ? 0 : LeastRotation(d, n, low);
   *rot = r;
   sc.ptr.Reserve(static_cast<size_t>(n));
   if (n == 1) {
@@ -248,17 +248,21 @@ bool SortRotations(int32_t n, Scratch& sc, int32_t* rot) {
 
 // Encodes one block (after RLE1) with its CRC. Returns false to ask for the fallback.
 bool EncodeBlock(int32_t n, uint32_t block_crc, BitWriter& bw, Scratch& sc) {
+  // Symbols in use (the same for every rotation).
+  bool in_use[256] = {};
+  for (int32_t i = 0; i < n; ++i) in_use[sc.block[i]] = true;
+  int low = 0;
+  while (!in_use[low]) ++low;
+
   int32_t rot = 0;
-  if (!SortRotations(n, sc, &rot)) return false;
+  if (!SortRotations(n, static_cast<uint8_t>(low), sc, &rot)) return false;
   // Rows refer to the least rotation w = block[rot..rot+n); the block itself is
   // w's rotation starting at n - rot.
   const uint8_t* block = sc.block.data() + rot;
   const int32_t orig_start = rot == 0 ? 0 : n - rot;
   int32_t orig_ptr = -1;
 
-  // Symbols in use and their sequence numbers.
-  bool in_use[256] = {};
-  for (int32_t i = 0; i < n; ++i) in_use[block[i]] = true;
+  // Sequence numbers of the symbols in use.
   uint8_t seq[256];
   int n_in_use = 0;
   for (int i = 0; i < 256; ++i)
@@ -454,7 +458,8 @@ Status Bzip2Bwt(std::string_view block, std::string* last, int32_t* orig_ptr) {
   sc.block.Reserve(2 * block.size());
   std::memcpy(sc.block.data(), block.data(), block.size());
   int32_t rot = 0;
-  if (!SortRotations(n, sc, &rot)) return Status::IOError("bzip2: libdivsufsort failed");
+  const auto low = static_cast<uint8_t>(*std::min_element(sc.block.data(), sc.block.data() + n));
+  if (!SortRotations(n, low, sc, &rot)) return Status::IOError("bzip2: libdivsufsort failed");
   const uint8_t* w = sc.block.data() + rot;
   const int32_t orig_start = rot == 0 ? 0 : n - rot;
   last->resize(block.size());
