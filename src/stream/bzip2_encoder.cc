@@ -158,10 +158,16 @@ class PageArray {
     if (n <= cap_) return;
     std::free(p_);
     constexpr size_t kHuge = size_t{2} << 20;
+    if (n * sizeof(T) < kHuge / 2) {  // small (tests): huge pages would cost more
+      p_ = static_cast<T*>(std::malloc(n * sizeof(T)));
+      if (p_ == nullptr) throw std::bad_alloc();  // as std::vector would
+      cap_ = n;
+      return;
+    }
     const size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
     p_ = static_cast<T*>(std::aligned_alloc(kHuge, bytes));
-    if (p_ == nullptr) throw std::bad_alloc();  // as std::vector would
-    ::madvise(p_, bytes, MADV_HUGEPAGE);        // a hint: failure is harmless
+    if (p_ == nullptr) throw std::bad_alloc();
+    ::madvise(p_, bytes, MADV_HUGEPAGE);  // a hint: failure is harmless
     cap_ = bytes / sizeof(T);
   }
   size_t capacity() const { return cap_; }
