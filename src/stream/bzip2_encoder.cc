@@ -2,11 +2,15 @@
 
 #include <bzlib.h>
 #include <divsufsort.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <queue>
 #include <vector>
 
@@ -44,21 +48,41 @@ const CrcTable kCrc;
 
 class BitWriter {
  public:
-  explicit BitWriter(std::string* out) : out_(out) {}
+  // Appends to *out (which must not be touched until Finish()).
+  explicit BitWriter(std::string* out) : out_(out), pos_(out->size()) {}
   void Put(int n, uint32_t v) {  // n <= 32
     acc_ = (acc_ << n) | (v & ((n == 32) ? 0xffffffffu : ((1u << n) - 1)));
     bits_ += n;
-    while (bits_ >= 8) {
-      bits_ -= 8;
-      out_->push_back(static_cast<char>((acc_ >> bits_) & 0xff));
+    if (bits_ >= 32) {
+      bits_ -= 32;
+      const uint32_t word = static_cast<uint32_t>(acc_ >> bits_);
+      if (pos_ + 4 > out_->size()) out_->resize(std::max<size_t>(2 * out_->size(), pos_ + 4096));
+      char* w = out_->data() + pos_;
+      w[0] = static_cast<char>(word >> 24);
+      w[1] = static_cast<char>(word >> 16);
+      w[2] = static_cast<char>(word >> 8);
+      w[3] = static_cast<char>(word);
+      pos_ += 4;
     }
   }
-  void Flush() {
-    if (bits_ > 0) Put(8 - bits_, 0);
+  // Room for `bytes` more bytes without resizing (an optimisation only).
+  void Reserve(size_t bytes) {
+    if (pos_ + bytes > out_->size()) out_->resize(pos_ + bytes);
+  }
+  // Pads to a whole byte and trims *out to what was written.
+  void Finish() {
+    if (bits_ % 8 != 0) Put(8 - bits_ % 8, 0);
+    out_->resize(pos_ + 4);
+    while (bits_ > 0) {
+      bits_ -= 8;
+      (*out_)[pos_++] = static_cast<char>(acc_ >> bits_);
+    }
+    out_->resize(pos_);
   }
 
  private:
   std::string* out_;
+  size_t pos_;
   uint64_t acc_ = 0;
   int bits_ = 0;
 };
@@ -119,161 +143,132 @@ void AssignCodes(const uint8_t* len, int n, uint32_t* code) {
 
 // ---------------------------------------------------------------- BWT
 
+// An array of T that keeps its memory from block to block (contents are not
+// kept by Reserve()), asking for transparent huge pages where the kernel allows:
+// the suffix sort reads and writes it in random order, and 4 KB pages cost TLB
+// misses there.
+template <typename T>
+class PageArray {
+ public:
+  PageArray() = default;
+  PageArray(const PageArray&) = delete;
+  PageArray& operator=(const PageArray&) = delete;
+  ~PageArray() { std::free(p_); }
+  void Reserve(size_t n) {
+    if (n <= cap_) return;
+    std::free(p_);
+    constexpr size_t kHuge = size_t{2} << 20;
+    if (n * sizeof(T) < kHuge / 2) {  // small (tests): huge pages would cost more
+      p_ = static_cast<T*>(std::malloc(n * sizeof(T)));
+      if (p_ == nullptr) throw std::bad_alloc();  // as std::vector would
+      cap_ = n;
+      return;
+    }
+    const size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
+    p_ = static_cast<T*>(std::aligned_alloc(kHuge, bytes));
+    if (p_ == nullptr) throw std::bad_alloc();
+    ::madvise(p_, bytes, MADV_HUGEPAGE);  // a hint: failure is harmless
+    cap_ = bytes / sizeof(T);
+  }
+  size_t capacity() const { return cap_; }
+  T* data() { return p_; }
+  T& operator[](size_t i) { return p_[i]; }
+
+ private:
+  T* p_ = nullptr;
+  size_t cap_ = 0;
+};
+
 struct Scratch {
-  std::vector<int32_t> ptr, rank, base, tail, sa2, merged;
-  std::vector<uint8_t> doubled;
+  PageArray<uint8_t> block;  // the block after RLE1, twice in a row (2 * n bytes)
+  PageArray<int32_t> ptr;    // sorted rotations
   std::vector<uint16_t> mtf;
 };
 
-// Rotation order from the suffix order of T = s[0..n) s[0..k): the first n
-// suffixes of T sort like the rotations as long as none of them (shorter than n)
-// is a prefix of another suffix of T. k grows until that holds (k = n always does:
-// then only identical rotations can tie, and their order does not matter).
-bool SortRotationsDoubled(const uint8_t* s, int32_t n, int32_t k, Scratch& sc) {
-  while (true) {
-    k = std::min(k, n);
-    const int32_t m = n + k;
-    sc.doubled.resize(m);
-    std::memcpy(sc.doubled.data(), s, n);
-    std::memcpy(sc.doubled.data() + n, s, k);
-    sc.sa2.resize(m);
-    if (divsufsort(sc.doubled.data(), sc.sa2.data(), m) != 0) return false;
-    bool ok = k >= n - 1;
-    if (!ok) {
-      // Does T[n-1..m) (length k+1) occur elsewhere? If not, no shorter-than-n
-      // suffix starting before n does either (a suffix that occurs elsewhere
-      // makes every later one occur elsewhere).
-      int32_t r = 0;
-      while (sc.sa2[r] != n - 1) ++r;
-      int32_t len = k + 1;
-      ok = r + 1 >= m || m - sc.sa2[r + 1] < len ||
-           std::memcmp(sc.doubled.data() + n - 1, sc.doubled.data() + sc.sa2[r + 1], len) != 0;
+// Start of the lexicographically least rotation of the n-byte string whose
+// doubled copy is d[0..2n) (the two-pointer algorithm: i and j are the two
+// best candidates, k the length of their common prefix; linear time). Only
+// starts at the smallest byte value `low` can win, so the candidates jump from
+// one such byte to the next (memchr): on text that byte is rare.
+int32_t LeastRotation(const uint8_t* d, int32_t n, uint8_t low) {
+  auto next = [d, n, low](int32_t x) {
+    if (x >= n) return n;
+    const void* p = std::memchr(d + x, low, static_cast<size_t>(n - x));
+    return p ? static_cast<int32_t>(static_cast<const uint8_t*>(p) - d) : n;
+  };
+  int32_t i = next(0), j = next(i + 1), k = 0;
+  while (j < n && i < n) {
+    // Skip the common prefix 8 bytes at a time (history XML repeats a lot).
+    while (k + 8 <= n) {
+      uint64_t a, b;
+      std::memcpy(&a, d + i + k, 8);
+      std::memcpy(&b, d + j + k, 8);
+      if (a != b) {
+        k += std::countr_zero(a ^ b) / 8;  // little-endian: the first differing byte
+        break;
+      }
+      k += 8;
     }
-    if (ok) {
-      sc.ptr.resize(n);  // keeps its size from block to block: no clearing memset
-      int32_t w = 0;
-      for (int32_t i = 0; i < m; ++i)
-        if (sc.sa2[i] < n) sc.ptr[w++] = sc.sa2[i];
-      return true;
-    }
-    k = k * 4;
+    while (k < n && d[i + k] == d[j + k]) ++k;
+    if (k >= n) break;  // rotations i and j are equal: the string is periodic
+    // The greater candidate and the k starts after it lose to the other's.
+    if (d[i + k] > d[j + k])
+      i = next(i + k + 1);
+    else
+      j = next(j + k + 1);
+    if (i == j) j = next(j + 1);
+    k = 0;
   }
+  return std::min(i, j);
 }
 
-// Sorts the rotations of s[0..n) into sc.ptr (ptr[k] = start of the k-th
-// smallest rotation). Returns false only if libdivsufsort fails.
-bool SortRotations(const uint8_t* s, int32_t n, Scratch& sc) {
-  auto& ptr = sc.ptr;
-  auto& rank = sc.rank;
-  ptr.resize(n);
+// Sorts the rotations of the n-byte block in sc.block[0..n) (n >= 1), whose
+// smallest byte is `low`. On
+// return, *rot is the start r of the least rotation, sc.block[r..r+n) is that
+// rotation, and sc.ptr[k] is the start (relative to r) of the k-th smallest
+// rotation; identical rotations (a periodic block) come in some fixed order.
+//
+// Why one suffix sort suffices: the least rotation w = u^m (u primitive, so a
+// Lyndon word) sorts its rotations exactly like its suffixes. Suffix order and
+// rotation order of w can only differ when one suffix w[j..n) is a proper prefix
+// of another w[i..n) (i < j); then the rotations compare as w[0..j-i) against
+// w[n-(j-i)..n). That suffix of w starts with a proper suffix of u, which is
+// greater than u and not a prefix of it (Lyndon words are unbordered), unless
+// j - i is a multiple of |u| and the rotations are equal. Either way the shorter
+// suffix is the smaller rotation (or an equal one), as in suffix order.
+// Returns false only if libdivsufsort fails.
+bool SortRotations(int32_t n, uint8_t low, Scratch& sc, int32_t* rot) {
+  uint8_t* d = sc.block.data();
+  std::memcpy(d + n, d, static_cast<size_t>(n));
+  const int32_t r = n == 1 ? 0 : LeastRotation(d, n, low);
+  *rot = r;
+  sc.ptr.Reserve(static_cast<size_t>(n));
   if (n == 1) {
-    ptr[0] = 0;
+    sc.ptr[0] = 0;
     return true;
   }
-  // A long repeated tail needs the doubled sort anyway: detect it cheaply (the
-  // block's last bytes occur earlier) and skip the plain sort. Only a guess of
-  // the tail length; SortRotationsDoubled() checks and extends it.
-  constexpr int32_t kProbe = 255, kLongTail = 4096;
-  auto occurs_earlier = [&](int32_t len) {
-    return ::memmem(s, static_cast<size_t>(n - 1), s + n - len, static_cast<size_t>(len)) !=
-           nullptr;
-  };
-  if (n > 4 * kLongTail && occurs_earlier(kProbe) && occurs_earlier(kLongTail)) {
-    int32_t len = kLongTail;
-    while (2 * len <= n / 2 && occurs_earlier(2 * len)) len *= 2;
-    return SortRotationsDoubled(s, n, 2 * len + 64, sc);
-  }
-  if (divsufsort(s, ptr.data(), n) != 0) return false;
-  // Suffix order equals rotation order except for suffixes that are a proper
-  // prefix of another suffix: exactly the tail s[j0..n) of positions whose suffix
-  // occurs elsewhere (if s[j..n) occurs elsewhere, so does s[j+1..n)).
-  // occurs(j): suffix j is a prefix of the next suffix in suffix order.
-  rank.resize(n);
-  for (int32_t k = 0; k < n; ++k) rank[ptr[k]] = k;
-  auto occurs = [&](int32_t j) {
-    int32_t r = rank[j];
-    if (r + 1 >= n) return false;
-    int32_t other = ptr[r + 1];
-    int32_t len = n - j;
-    return n - other >= len && std::memcmp(s + j, s + other, len) == 0;
-  };
-  if (!occurs(n - 1)) return true;  // the common case: suffix order is rotation order
-  int32_t lo = 0, hi = n - 1;       // occurs(0) is false (nothing is longer), occurs(hi) true
-  while (hi - lo > 1) {
-    int32_t mid = lo + (hi - lo) / 2;
-    if (occurs(mid))
-      hi = mid;
-    else
-      lo = mid;
-  }
-  const int32_t j0 = hi;
-  const int32_t tail_len = n - j0;
-  // A long repeated tail (history dumps: the end of a revision that also occurs in
-  // the previous one): sort a partly doubled block instead of fixing up.
-  if (tail_len > kLongTail) return SortRotationsDoubled(s, n, 2 * tail_len + 64, sc);
-
-  // Short tail: sort the tail rotations with direct comparisons and merge them
-  // into the (correctly ordered) other rotations. Bytes compared are budgeted:
-  // past the budget the comparator answers by index (stable_sort still ends) and
-  // the doubled sort does the job instead.
-  int64_t budget = 64 * static_cast<int64_t>(n);
-  auto rot_less = [s, n, &budget](int32_t a, int32_t b) {
-    if (a == b) return false;
-    if (budget < 0) return a < b;
-    int32_t i = a, j = b, left = n;
-    while (left > 0) {
-      int32_t run = std::min({left, n - i, n - j});
-      int c = std::memcmp(s + i, s + j, run);
-      if (c != 0) {
-        budget -= 16;  // memcmp stops early; charge roughly what it read
-        return c < 0;
-      }
-      budget -= run;
-      left -= run;
-      i += run;
-      j += run;
-      if (i == n) i = 0;
-      if (j == n) j = 0;
-    }
-    return a < b;  // identical rotations: any fixed order
-  };
-  auto& base = sc.base;
-  auto& tail = sc.tail;
-  base.clear();
-  for (int32_t k = 0; k < n; ++k)
-    if (ptr[k] < j0) base.push_back(ptr[k]);
-  tail.clear();
-  for (int32_t j = j0; j < n; ++j) tail.push_back(j);
-  std::stable_sort(tail.begin(), tail.end(), rot_less);
-  // Merge: each tail rotation goes before the first base rotation greater than it.
-  auto& merged = sc.merged;
-  merged.resize(n);
-  auto w = merged.begin();
-  size_t bi = 0;
-  for (int32_t t : tail) {
-    size_t pos = std::upper_bound(base.begin() + static_cast<long>(bi), base.end(), t,
-                                  [&](int32_t x, int32_t y) { return rot_less(x, y); }) -
-                 base.begin();
-    w = std::copy(base.begin() + static_cast<long>(bi), base.begin() + static_cast<long>(pos), w);
-    *w++ = t;
-    bi = pos;
-  }
-  std::copy(base.begin() + static_cast<long>(bi), base.end(), w);
-  ptr.swap(merged);
-  if (budget >= 0) return true;
-  return SortRotationsDoubled(s, n, 2 * tail_len + 64, sc);
+  return divsufsort(d + r, sc.ptr.data(), n) == 0;
 }
 
 // ---------------------------------------------------------------- one block
 
 // Encodes one block (after RLE1) with its CRC. Returns false to ask for the fallback.
-bool EncodeBlock(const uint8_t* block, int32_t n, uint32_t block_crc, BitWriter& bw, Scratch& sc) {
-  if (!SortRotations(block, n, sc)) return false;
+bool EncodeBlock(int32_t n, uint32_t block_crc, BitWriter& bw, Scratch& sc) {
+  // Symbols in use (the same for every rotation).
+  bool in_use[256] = {};
+  for (int32_t i = 0; i < n; ++i) in_use[sc.block[i]] = true;
+  int low = 0;
+  while (!in_use[low]) ++low;
+
+  int32_t rot = 0;
+  if (!SortRotations(n, static_cast<uint8_t>(low), sc, &rot)) return false;
+  // Rows refer to the least rotation w = block[rot..rot+n); the block itself is
+  // w's rotation starting at n - rot.
+  const uint8_t* block = sc.block.data() + rot;
+  const int32_t orig_start = rot == 0 ? 0 : n - rot;
   int32_t orig_ptr = -1;
 
-  // Symbols in use and their sequence numbers.
-  bool in_use[256] = {};
-  for (int32_t i = 0; i < n; ++i) in_use[block[i]] = true;
+  // Sequence numbers of the symbols in use.
   uint8_t seq[256];
   int n_in_use = 0;
   for (int i = 0; i < 256; ++i)
@@ -301,9 +296,11 @@ bool EncodeBlock(const uint8_t* block, int32_t n, uint32_t block_crc, BitWriter&
     }
     zrun = 0;
   };
+  constexpr int32_t kAhead = 24;  // the block is read in random order: prefetch
   for (int32_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) __builtin_prefetch(block + sc.ptr[k + kAhead]);
     int32_t p = sc.ptr[k];
-    if (p == 0) orig_ptr = k;
+    if (p == orig_start) orig_ptr = k;
     uint8_t c = seq[block[p == 0 ? n - 1 : p - 1]];
     if (order[0] == c) {
       ++zrun;
@@ -459,38 +456,74 @@ Status Bzip2CompressStreamLibbz2(std::string_view in, int level, std::string* ou
   return Status::OK();
 }
 
+Status Bzip2Bwt(std::string_view block, std::string* last, int32_t* orig_ptr) {
+  if (block.empty() || block.size() > static_cast<size_t>(INT32_MAX / 2))
+    return Status::InvalidArgument("bzip2: block size out of range");
+  const auto n = static_cast<int32_t>(block.size());
+  Scratch sc;
+  sc.block.Reserve(2 * block.size());
+  std::memcpy(sc.block.data(), block.data(), block.size());
+  int32_t rot = 0;
+  const auto low = static_cast<uint8_t>(*std::min_element(sc.block.data(), sc.block.data() + n));
+  if (!SortRotations(n, low, sc, &rot)) return Status::IOError("bzip2: libdivsufsort failed");
+  const uint8_t* w = sc.block.data() + rot;
+  const int32_t orig_start = rot == 0 ? 0 : n - rot;
+  last->resize(block.size());
+  for (int32_t k = 0; k < n; ++k) {
+    int32_t p = sc.ptr[k];
+    (*last)[k] = static_cast<char>(w[p == 0 ? n - 1 : p - 1]);
+    if (p == orig_start) *orig_ptr = k;
+  }
+  return Status::OK();
+}
+
 Status Bzip2CompressStream(std::string_view in, int level, std::string* out, bool* used_libbz2) {
   if (used_libbz2) *used_libbz2 = false;
   const int32_t cap = 100000 * level - 19;
   if (in.size() > static_cast<size_t>(cap))
     return Status::InvalidArgument("bzip2: block larger than the level allows");
   size_t base = out->size();
-  out->reserve(base + in.size() / 4 + 64);
   BitWriter bw(out);
+  bw.Reserve(in.size() / 4 + 64);
   bw.Put(8, 'B');
   bw.Put(8, 'Z');
   bw.Put(8, 'h');
   bw.Put(8, static_cast<uint32_t>('0' + level));
   uint32_t combined = 0;
   thread_local Scratch sc;
-  thread_local std::vector<uint8_t> block;
   if (sc.ptr.capacity() < static_cast<size_t>(cap)) {
     // Full size once per thread: growing a vector block by block (sizes vary
     // after RLE) reallocates, copies and faults in fresh pages every time.
     const size_t c = static_cast<size_t>(cap) + 64;
-    for (auto* v : {&sc.ptr, &sc.rank, &sc.base, &sc.tail, &sc.merged}) v->reserve(c);
-    sc.sa2.reserve(2 * c);
-    sc.doubled.reserve(2 * c);
+    sc.ptr.Reserve(c);
+    sc.block.Reserve(2 * c);
     sc.mtf.reserve(c + 1);
   }
+  auto& block = sc.block;
   const auto* p = reinterpret_cast<const uint8_t*>(in.data());
   size_t pos = 0;
   while (pos < in.size()) {
     // RLE1 into one block: runs of 4..255 equal bytes become 4 bytes and a count.
-    block.resize(static_cast<size_t>(cap));
     size_t used = 0;
     const size_t start = pos;
     while (pos < in.size()) {
+      // Fast path: 8 bytes at once when no run of 4 starts among them (a run of
+      // at most 3 that crosses the end is literal either way).
+      while (pos + 11 <= in.size() && used + 8 <= static_cast<size_t>(cap)) {
+        uint64_t a, b, c3, d;
+        std::memcpy(&a, p + pos, 8);
+        std::memcpy(&b, p + pos + 1, 8);
+        std::memcpy(&c3, p + pos + 2, 8);
+        std::memcpy(&d, p + pos + 3, 8);
+        // A zero byte in x: a run of 4 starts there.
+        const uint64_t x = (a ^ b) | (a ^ c3) | (a ^ d);
+        constexpr uint64_t kOnes = 0x0101010101010101u, kHigh = 0x8080808080808080u;
+        if (((x - kOnes) & ~x & kHigh) != 0) break;
+        std::memcpy(block.data() + used, &a, 8);
+        used += 8;
+        pos += 8;
+      }
+      if (pos >= in.size()) break;
       uint8_t c = p[pos];
       size_t run = 1;
       while (run < 255 && pos + run < in.size() && p[pos + run] == c) ++run;
@@ -507,7 +540,7 @@ Status Bzip2CompressStream(std::string_view in, int level, std::string* out, boo
       pos += run;
     }
     const uint32_t crc = ~kCrc.Update(0xffffffffu, p + start, pos - start);
-    if (!EncodeBlock(block.data(), static_cast<int32_t>(used), crc, bw, sc)) {
+    if (!EncodeBlock(static_cast<int32_t>(used), crc, bw, sc)) {
       out->resize(base);
       if (used_libbz2) *used_libbz2 = true;
       return Bzip2CompressStreamLibbz2(in, level, out);
@@ -517,7 +550,7 @@ Status Bzip2CompressStream(std::string_view in, int level, std::string* out, boo
   bw.Put(24, 0x177245);
   bw.Put(24, 0x385090);
   bw.Put(32, combined);
-  bw.Flush();
+  bw.Finish();
   return Status::OK();
 }
 

@@ -5,16 +5,16 @@
 // Why not only libbz2: its block sort is the bottleneck (about 7 MB/s per core on
 // wiki XML, where lbzip2 does about 25). This encoder sorts the block's rotations
 // with libdivsufsort and does the rest of the bzip2 pipeline (RLE, move-to-front,
-// Huffman coding with up to 6 tables) itself. Rotation order is suffix order
-// except for the suffixes at the end of the block that also occur earlier: a
-// short such tail is fixed up by direct comparisons, a long one (repeated text,
-// as in history dumps) by sorting the block followed by a copy of its start.
-// The output differs from libbz2's bytes but is the same format, and it is
-// deterministic. libbz2 is used only if libdivsufsort fails.
+// Huffman coding with up to 6 tables) itself. One suffix sort gives the rotation
+// order: the block's least rotation (found in linear time) sorts its rotations
+// like its suffixes, so no tail fix-up or doubled sort is needed. The output
+// differs from libbz2's bytes but is the same format, and it is deterministic.
+// libbz2 is used only if libdivsufsort fails.
 //
 // Thread-safety: a pure function; call it from any number of threads at once.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -30,5 +30,11 @@ Status Bzip2CompressStream(std::string_view in, int level, std::string* out,
 
 // The same with libbz2 (reference and fallback).
 Status Bzip2CompressStreamLibbz2(std::string_view in, int level, std::string* out);
+
+// The Burrows-Wheeler transform as bzip2 defines it (for tests and benchmarks):
+// sorts the rotations of `block` (1..2^31-1 bytes, the bytes after RLE1), sets
+// *last to the last byte of each rotation in sorted order and *orig_ptr to the
+// row of the rotation that is `block` itself.
+Status Bzip2Bwt(std::string_view block, std::string* last, int32_t* orig_ptr);
 
 }  // namespace dw::stream
