@@ -96,8 +96,8 @@ struct RevisionQuery {
   std::optional<int64_t> page_start, page_end;  // [start, end)
   std::optional<int64_t> rev_start, rev_end;    // [start, end)
   int batch_pages = 10000;
-  // MariaDB: revisions per metadata group and content bytes per text window
-  // (tests make them small to cross the boundaries).
+  // MariaDB: revisions per metadata group (at most batch_pages) and content
+  // bytes per text window.
   size_t group_revisions = kGroupRevisions;
   int64_t group_text_bytes = kGroupTextBytes;
 };

@@ -78,7 +78,9 @@ Status RevisionReader::InitGrouped(const std::string& meta, const std::string& j
                                    const std::string& rev_range) {
   grouped_ = std::make_unique<Grouped>();
   Grouped& g = *grouped_;
-  if (q_.group_revisions == 0) q_.group_revisions = 1;
+  // Small page batches (--batch-size) make small groups too.
+  q_.group_revisions =
+      std::clamp<size_t>(q_.group_revisions, 1, static_cast<size_t>(std::max(q_.batch_pages, 1)));
   if (q_.current) {
     std::string range = rev_range;  // on the latest revision's id
     for (size_t at = 0; (at = range.find("rev_id", at)) != std::string::npos;) {
