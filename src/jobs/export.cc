@@ -211,6 +211,12 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
   if (stats == nullptr) stats = &local_stats;
   *stats = ExportStats();
   DW_RETURN_IF_ERROR(ValidateExportOptions(options, outputs, &site));
+  // `object` rows holding a HistoryBlobStub name another text row: the store
+  // reads it through its own (lazily opened) connection to this wiki.
+  mw::ExternalStore no_clusters({});
+  mw::ExternalStore* store =
+      options.external_store != nullptr ? options.external_store : &no_clusters;
+  store->SetWikiDatabase(conn.spec());
 
   std::vector<OutputState> outs(outputs.size());
   for (size_t i = 0; i < outputs.size(); ++i) {
@@ -393,8 +399,7 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
           // Stored as is (the common case): no copy.
           x.text = &s.text_raw;
         } else {
-          Status st =
-              mw::DecodeTextRow(s.text_flags, s.text_raw, options.external_store, &texts[i]);
+          Status st = mw::DecodeTextRow(s.text_flags, s.text_raw, store, &texts[i]);
           if (!st.ok()) {
             AddProblem(stats, r->rev_id, st.message() + " in text row " + s.address.substr(3));
             continue;

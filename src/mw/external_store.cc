@@ -129,9 +129,24 @@ std::string_view PropName(std::string_view name) {
 
 }  // namespace
 
-Status HistoryBlobItems(std::string_view serialized, std::map<std::string, std::string>* items) {
-  items->clear();
+namespace {
+
+// The object inside a blob serialized twice (s:N:"O:...";), else `serialized`.
+std::string_view Unwrap(std::string_view serialized) {
+  if (!serialized.starts_with("s:")) return serialized;
   PhpReader reader(serialized);
+  PhpReader::Value v;
+  if (!reader.Read(&v).ok() || v.type != 's') return serialized;
+  return v.str;
+}
+
+}  // namespace
+
+Status HistoryBlobItems(std::string_view serialized, std::map<std::string, std::string>* items,
+                        std::string* default_hash) {
+  items->clear();
+  if (default_hash != nullptr) default_hash->clear();
+  PhpReader reader(Unwrap(serialized));
   PhpReader::Value obj;
   DW_RETURN_IF_ERROR(reader.Read(&obj));
   if (obj.type != 'O') return Status::Corruption("history blob: not a serialized object");
@@ -144,6 +159,9 @@ Status HistoryBlobItems(std::string_view serialized, std::map<std::string, std::
     std::string_view prop = PropName(key.str);
     if (prop == "mCompressed") compressed = value.num != 0;
     if (prop == "mItems") stored = &value;
+    if (prop == "mDefaultHash" && default_hash != nullptr && value.type == 's') {
+      *default_hash = std::string(value.str);
+    }
   }
   if (stored == nullptr) return Status::Corruption("history blob: no mItems");
   std::string inflated;
@@ -284,10 +302,8 @@ Status ExternalStore::Fetch(std::string_view url, std::string* out) {
     out->assign(blob.data(), blob.size());
     return Status::OK();
   }
-  cached_key_.clear();
-  Status st = HistoryBlobItems(blob, &cached_items_);
+  Status st = CacheItems(key, blob);
   if (!st.ok()) return st.WithContext(std::string(url.substr(0, 200)));
-  cached_key_ = key;
   auto it = cached_items_.find(u.item);
   if (it == cached_items_.end()) {
     return Status::NotFound(fmt::format("{}: history blob has no item {}", url, u.item));
@@ -296,26 +312,159 @@ Status ExternalStore::Fetch(std::string_view url, std::string* out) {
   return Status::OK();
 }
 
+Status ExternalStore::CacheItems(std::string key, std::string_view serialized) {
+  cached_key_.clear();
+  DW_RETURN_IF_ERROR(HistoryBlobItems(serialized, &cached_items_));
+  cached_key_ = std::move(key);
+  return Status::OK();
+}
+
+void ExternalStore::SetWikiDatabase(db::DbSpec wiki) {
+  wiki.read_only = true;
+  wiki_ = std::move(wiki);
+  wiki_conn_.reset();
+}
+
+Status ExternalStore::StubText(int64_t old_id, std::string_view hash, std::string* out) {
+  std::string key = fmt::format("tt:{}", old_id);
+  if (key != cached_key_) {
+    if (!wiki_) {
+      return Status::NotSupported(
+          fmt::format("history blob stub (text row {}): no wiki database to read it from", old_id));
+    }
+    if (wiki_conn_ == nullptr) {
+      auto conn = db::Connect(*wiki_);
+      if (!conn.ok()) return conn.status().WithContext("history blob stub");
+      auto c = std::make_unique<Cluster>();
+      c->conn = std::move(*conn);
+      c->describe = wiki_->Describe();
+      c->query = c->conn->Sql("SELECT old_flags, old_text FROM {text} WHERE old_id = ?");
+      wiki_conn_ = std::move(c);
+    }
+    db::Value p[] = {old_id};
+    DW_ASSIGN_OR_RETURN(auto cur, wiki_conn_->conn->Query(wiki_conn_->query, p));
+    DW_ASSIGN_OR_RETURN(bool found, cur->Next());
+    if (!found) {
+      return Status::NotFound(fmt::format("history blob stub: no text row {}", old_id));
+    }
+    std::string flags(cur->row().Bytes(0));
+    std::string text(cur->row().Bytes(1));
+    cur.reset();
+    BlobFlags f = ParseBlobFlags(flags);
+    if (f.external) {
+      if (empty()) {
+        return Status::NotSupported(fmt::format(
+            "history blob stub: text row {} is external blob {} (no external store configured)",
+            old_id, text.substr(0, 200)));
+      }
+      std::string fetched;
+      Status st = Fetch(text, &fetched);
+      if (!st.ok()) return st.WithContext(fmt::format("history blob stub (text row {})", old_id));
+      text = std::move(fetched);
+    }
+    if (!f.object) {
+      return Status::Corruption(
+          fmt::format("history blob stub: text row {} is not an object row", old_id));
+    }
+    if (f.gzip) {
+      // HistoryBlobStub::getText(): "a bug in the compress script may at times
+      // gzip-compress a HistoryBlob object row".
+      std::string inflated;
+      Status st = RawInflate(text, &inflated);
+      if (!st.ok()) return st.WithContext(fmt::format("history blob stub (text row {})", old_id));
+      text = std::move(inflated);
+    }
+    Status st = CacheItems(key, text);
+    if (!st.ok()) return st.WithContext(fmt::format("history blob in text row {}", old_id));
+  }
+  auto it = cached_items_.find(std::string(hash));
+  if (it == cached_items_.end()) {
+    return Status::NotFound(
+        fmt::format("history blob stub: text row {} has no item {}", old_id, hash));
+  }
+  *out = it->second;
+  return Status::OK();
+}
+
+Status HistoryObjectText(std::string_view serialized, ExternalStore* store, std::string* out) {
+  PhpReader reader(serialized);
+  PhpReader::Value obj;
+  Status st = reader.Read(&obj);
+  if (!st.ok() || obj.type != 'O') {
+    return Status::Corruption("'object' text blob: not a serialized object");
+  }
+  std::string cls = Lower(obj.class_name);
+  if (cls == "concatenatedgziphistoryblob") {
+    std::map<std::string, std::string> items;
+    std::string def;
+    DW_RETURN_IF_ERROR(HistoryBlobItems(serialized, &items, &def));
+    auto it = items.find(def);
+    if (it == items.end()) {
+      return Status::NotFound(fmt::format("history blob has no default item '{}'", def));
+    }
+    *out = std::move(it->second);
+    return Status::OK();
+  }
+  if (cls != "historyblobstub") {
+    return Status::NotSupported(fmt::format("'object' text blob of class '{}'", obj.class_name));
+  }
+  int64_t old_id = 0;
+  std::string hash;
+  for (const auto& [key, value] : obj.items) {
+    std::string_view prop = PropName(key.str);
+    if (prop == "mOldId") {
+      // An int, or the string the database gave compressOld.php.
+      if (value.type == 'i') {
+        old_id = value.num;
+      } else if (value.type == 's') {
+        auto [p, ec] =
+            std::from_chars(value.str.data(), value.str.data() + value.str.size(), old_id);
+        if (ec != std::errc() || p != value.str.data() + value.str.size()) old_id = 0;
+      }
+    }
+    if (prop == "mHash" && value.type == 's') hash = std::string(value.str);
+  }
+  if (old_id <= 0) return Status::Corruption("history blob stub without a text row id");
+  if (store == nullptr) {
+    return Status::NotSupported(
+        fmt::format("history blob stub (text row {}): no wiki database to read it from", old_id));
+  }
+  return store->StubText(old_id, hash, out);
+}
+
 Status DecodeTextRow(std::string_view flags, std::string_view raw, ExternalStore* store,
                      std::string* out) {
   BlobFlags f = ParseBlobFlags(flags);
-  if (!f.external) return DecodeTextBlob(flags, raw, out);
+  if (!f.external && !f.object) return DecodeTextBlob(flags, raw, out);
   if (f.error) return Status::Corruption("text row flagged 'error'");
-  if (store == nullptr || store->empty()) {
-    return Status::NotSupported(
-        fmt::format("external blob {} (no external store configured)", raw.substr(0, 200)));
-  }
-  std::string fetched;
-  DW_RETURN_IF_ERROR(store->Fetch(raw, &fetched));
-  // The row's other flags apply to the fetched bytes.
-  if (f.object) return Status::NotSupported("legacy 'object' text blob (external)");
   if (!f.unknown.empty()) return Status::NotSupported("unknown text flag '" + f.unknown + "'");
-  if (f.gzip) {
-    Status st = RawInflate(fetched, out);
-    if (!st.ok()) return st.WithContext(fmt::format("external blob {}", raw.substr(0, 200)));
-    return Status::OK();
+  std::string fetched;
+  std::string_view blob = raw;
+  if (f.external) {
+    if (store == nullptr || store->empty()) {
+      return Status::NotSupported(
+          fmt::format("external blob {} (no external store configured)", raw.substr(0, 200)));
+    }
+    DW_RETURN_IF_ERROR(store->Fetch(raw, &fetched));
+    blob = fetched;
   }
-  *out = std::move(fetched);
+  // The row's other flags apply to the (fetched) bytes: gzip, then object.
+  std::string inflated;
+  if (f.gzip) {
+    Status st = RawInflate(blob, &inflated);
+    if (!st.ok()) {
+      return f.external ? st.WithContext(fmt::format("external blob {}", raw.substr(0, 200))) : st;
+    }
+    blob = inflated;
+  }
+  if (f.object) return HistoryObjectText(blob, store, out);
+  if (blob.data() == fetched.data()) {
+    *out = std::move(fetched);
+  } else if (blob.data() == inflated.data()) {
+    *out = std::move(inflated);
+  } else {
+    out->assign(blob.data(), blob.size());
+  }
   return Status::OK();
 }
 

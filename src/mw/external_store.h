@@ -9,6 +9,13 @@
 // text row's other flags (gzip, utf-8, object) apply to the fetched bytes, as
 // in SqlBlobStore::expandBlob().
 //
+// A text row flagged `object` holds a serialized PHP history object instead
+// (compressOld.php leaves these; moveToExternal.php may then move the blob
+// itself out, flags `object,utf-8,external`): a ConcatenatedGzipHistoryBlob
+// (its text is its default item) or a HistoryBlobStub (item mHash of the
+// ConcatenatedGzipHistoryBlob kept in text row mOldId, which may itself be
+// external), resolved as HistoryBlobStub::getText() does.
+//
 // Which database holds a cluster is configuration (MediaWiki's
 // $wgExternalServers / LBFactory externalClusters): `[externalstore] CLUSTER =
 // DBURL` in the INI config or `--external-store CLUSTER=DBURL` (docs/config.md).
@@ -20,6 +27,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,7 +57,12 @@ class ExternalStore {
   // Parses "CLUSTER=DBURL" (the --external-store form) into *clusters.
   static Status AddClusterArg(std::string_view arg, std::map<std::string, db::DbSpec>* clusters);
 
+  // True when no cluster is configured.
   bool empty() const { return clusters_.empty(); }
+
+  // The wiki's own database, read (read-only, own connection, opened on first
+  // use) only for HistoryBlobStub rows, which name another text row.
+  void SetWikiDatabase(db::DbSpec wiki);
 
   // The raw bytes `url` names (before the text row's flags are applied).
   // NotFound: no such cluster configured, or no such blob row/item;
@@ -58,12 +71,22 @@ class ExternalStore {
   // IOError etc.: the cluster's database failed (message names it).
   Status Fetch(std::string_view url, std::string* out);
 
+  // The text of item `hash` of the history blob in text row `old_id` of the
+  // wiki (HistoryBlobStub::getText()). NotFound: no such row or item;
+  // Corruption: the row is not an `object` row or does not parse;
+  // NotSupported: no wiki database set.
+  Status StubText(int64_t old_id, std::string_view hash, std::string* out);
+
  private:
   struct Cluster;
   Result<Cluster*> Open(const std::string& name);
+  // Makes cached_items_ the items of the history blob `serialized` under `key`.
+  Status CacheItems(std::string key, std::string_view serialized);
 
   std::map<std::string, db::DbSpec> clusters_;  // lowercased name -> spec
   std::map<std::string, std::unique_ptr<Cluster>> open_;
+  std::optional<db::DbSpec> wiki_;
+  std::unique_ptr<Cluster> wiki_conn_;
   // MediaWiki keeps the last history blob unserialized: consecutive revisions
   // usually sit in the same one.
   std::string cached_key_;
@@ -72,12 +95,26 @@ class ExternalStore {
 
 // Extracts item `hash` from a serialized ConcatenatedGzipHistoryBlob.
 Status HistoryBlobItem(std::string_view serialized, std::string_view hash, std::string* out);
-// All items of a serialized ConcatenatedGzipHistoryBlob (hash -> text).
-Status HistoryBlobItems(std::string_view serialized, std::map<std::string, std::string>* items);
+// All items of a serialized ConcatenatedGzipHistoryBlob (hash -> text), and
+// its default item's hash (mDefaultHash, "" if none) when `default_hash` is set.
+// A blob serialized twice (a string holding the serialized object, an old
+// MediaWiki bug) is read too.
+Status HistoryBlobItems(std::string_view serialized, std::map<std::string, std::string>* items,
+                        std::string* default_hash = nullptr);
+
+// The text of a serialized history object of an `object` text row (what
+// SqlBlobStore::decompressData() gets from $obj->getText()): the default item
+// of a ConcatenatedGzipHistoryBlob, or the item a HistoryBlobStub names
+// (through store->StubText(); `store` may be nullptr: NotSupported).
+// Corruption: not a serialized object; NotSupported: another class
+// (HistoryBlobCurStub, DiffHistoryBlob).
+Status HistoryObjectText(std::string_view serialized, ExternalStore* store, std::string* out);
 
 // Decodes a text row like DecodeTextBlob(), resolving `external` URLs through
 // `store` (nullptr or empty: NotSupported "external blob ... (no external store
-// configured)"). The text row's other flags apply to the fetched blob.
+// configured)") and `object` rows through HistoryObjectText(). The text row's
+// other flags apply to the fetched blob (gzip first, then object), as in
+// SqlBlobStore::expandBlob().
 Status DecodeTextRow(std::string_view flags, std::string_view raw, ExternalStore* store,
                      std::string* out);
 

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <tuple>
+#include <vector>
+
 #include "stream/test_util.h"
 
 namespace dw::mw {
@@ -118,6 +121,94 @@ TEST(ExternalStoreTest, MissingDatabaseNamesCluster) {
   Status st = DecodeTextRow("external", "DB://c1/1", &store, &out);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("c1"), std::string::npos) << st.ToString();
+}
+
+// What PHP's serialize() gives for a HistoryBlobStub (protected properties);
+// compressOld.php sets mOldId to the string the database returned.
+std::string SerializedStub(std::string_view hash, std::string_view old_id_value) {
+  std::string p = std::string("\0*\0", 3);
+  return "O:15:\"HistoryBlobStub\":3:{" + PhpStr(p + "mOldId") + std::string(old_id_value) +
+         PhpStr(p + "mHash") + PhpStr(hash) + PhpStr(p + "mRef") + "i:7;}";
+}
+
+// compressOld.php's layout: text row 10 holds a ConcatenatedGzipHistoryBlob
+// (flags object,utf-8; its own text is the default item), rows 11 and 12 hold
+// HistoryBlobStubs naming items of it; moveToExternal.php then moves row 20's
+// blob to a cluster (object,utf-8,external) and leaves its stub row 21.
+TEST(ExternalStoreTest, ObjectRowsAndHistoryBlobStubs) {
+  stream::test::TempDir dir;
+  auto wiki = db::ParseDbUrl("sqlite:" + dir.File("wiki.sqlite"));
+  auto es = db::ParseDbUrl("sqlite:" + dir.File("es.sqlite"));
+  ASSERT_TRUE(wiki.ok() && es.ok());
+  std::string main_blob = SerializedBlob({{"h0", "first"}, {"h1", "second"}, {"h2", "third"}});
+  {
+    auto conn = db::Connect(*wiki);
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_TRUE((*conn)
+                    ->Exec("CREATE TABLE text (old_id INTEGER PRIMARY KEY, old_text BLOB, "
+                           "old_flags BLOB)")
+                    .ok());
+    auto st = (*conn)->Prepare("INSERT INTO text VALUES (?, ?, ?)");
+    ASSERT_TRUE(st.ok());
+    std::string twice = PhpStr(main_blob);  // serialized twice (an old bug)
+    std::string gz = Deflate(main_blob);
+    for (auto [id, text, flags] : std::vector<std::tuple<int64_t, std::string, std::string>>{
+             {10, main_blob, "object,utf-8"},
+             {20, "DB://c1/1", "object,utf-8,external"},
+             {30, twice, "object,utf-8"},
+             {40, gz, "utf-8,gzip,object"},
+             {50, "plain", "utf-8"}}) {
+      db::Value v[] = {id, text, flags};
+      ASSERT_TRUE((*st)->Bind(v).ok());
+      ASSERT_TRUE((*st)->Execute().ok());
+    }
+    auto ec = db::Connect(*es);
+    ASSERT_TRUE(ec.ok());
+    ASSERT_TRUE(
+        (*ec)->Exec("CREATE TABLE blobs (blob_id INTEGER PRIMARY KEY, blob_text BLOB)").ok());
+    auto ins = (*ec)->Prepare("INSERT INTO blobs VALUES (?, ?)");
+    ASSERT_TRUE(ins.ok());
+    db::Value v[] = {int64_t{1}, main_blob};
+    ASSERT_TRUE((*ins)->Bind(v).ok());
+    ASSERT_TRUE((*ins)->Execute().ok());
+  }
+  std::map<std::string, db::DbSpec> clusters{{"c1", *es}};
+  ExternalStore store(clusters);
+  store.SetWikiDatabase(*wiki);
+  std::string out;
+  // The main row itself: its default item.
+  ASSERT_TRUE(DecodeTextRow("object,utf-8", main_blob, &store, &out).ok());
+  EXPECT_EQ(out, "first");
+  // Stubs, the id an int or a string, the main row local, external,
+  // serialized twice, gzip'd.
+  for (std::string_view id : {"s:2:\"10\";", "i:10;", "i:20;", "i:30;", "i:40;"}) {
+    Status st = DecodeTextRow("object,utf-8", SerializedStub("h2", id), &store, &out);
+    ASSERT_TRUE(st.ok()) << id << ": " << st.ToString();
+    EXPECT_EQ(out, "third") << id;
+    st = DecodeTextRow("object,utf-8", SerializedStub("h1", id), &store, &out);
+    ASSERT_TRUE(st.ok()) << id << ": " << st.ToString();
+    EXPECT_EQ(out, "second") << id;
+  }
+  // What MediaWiki cannot read either: reported.
+  Status st = DecodeTextRow("object,utf-8", SerializedStub("h9", "i:10;"), &store, &out);
+  EXPECT_TRUE(st.IsNotFound()) << st.ToString();
+  EXPECT_NE(st.message().find("text row 10"), std::string::npos) << st.ToString();
+  st = DecodeTextRow("object,utf-8", SerializedStub("h1", "i:99;"), &store, &out);
+  EXPECT_TRUE(st.IsNotFound()) << st.ToString();
+  EXPECT_NE(st.message().find("no text row 99"), std::string::npos) << st.ToString();
+  st = DecodeTextRow("object,utf-8", SerializedStub("h1", "i:50;"), &store, &out);
+  EXPECT_TRUE(st.IsCorruption()) << st.ToString();  // the row is not an object row
+  EXPECT_TRUE(DecodeTextRow("object,utf-8", "garbage", &store, &out).IsCorruption());
+  EXPECT_TRUE(
+      DecodeTextRow("object,utf-8", "O:18:\"HistoryBlobCurStub\":0:{}", &store, &out).code() ==
+      Status::Code::kNotSupported);
+  // Without the wiki database: reported, not guessed.
+  ExternalStore bare({});
+  st = DecodeTextRow("object,utf-8", SerializedStub("h1", "i:10;"), &bare, &out);
+  EXPECT_TRUE(st.code() == Status::Code::kNotSupported) << st.ToString();
+  // The default item works without any database.
+  ASSERT_TRUE(DecodeTextRow("object,utf-8", main_blob, nullptr, &out).ok());
+  EXPECT_EQ(out, "first");
 }
 
 }  // namespace

@@ -3,9 +3,10 @@
 //
 // Flags (comma-separated): "utf-8" (text is UTF-8; without it, text in
 // $wgLegacyEncoding, which dumpworks treats as UTF-8 like a default install),
-// "gzip" (raw DEFLATE, PHP gzdeflate), "object" (serialized PHP object: not
-// supported), "external" (old_text is a URL like DB://cluster/id, resolved by
-// the caller), "error" (MediaWiki's marker of a failed write).
+// "gzip" (raw DEFLATE, PHP gzdeflate), "object" (serialized PHP history
+// object), "external" (old_text is a URL like DB://cluster/id); the last two are
+// resolved by DecodeTextRow() (mw/external_store.h), not here; "error"
+// (MediaWiki's marker of a failed write).
 #pragma once
 
 #include <string>
