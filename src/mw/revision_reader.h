@@ -18,13 +18,17 @@
 // stays within kGroupTextBytes (at least one revision), one
 // `SELECT ... FROM text WHERE old_id IN (...)` reads their text rows. Every
 // query is read to its end before the next one starts, on the caller's
-// connection, so all of them see the caller's snapshot. Memory: the batch's
-// keys (<= 16 MiB) + one group's metadata + one window's texts (<= 16 MiB by
-// the declared content_size, or one revision's texts when a single revision is
-// bigger) + one revision: well under 256 MiB whatever the wiki.
+// connection, so all of them see the caller's snapshot. A worker thread does
+// these reads, up to two windows ahead of Next(), so the server's reading and
+// the caller's formatting overlap. Memory: the batch's keys (<= 16 MiB) + one
+// group's metadata + four windows (being read, two ready, being handed out;
+// each <= 16 MiB of texts by the declared content_size, or one revision's
+// texts when a single revision is bigger): under 100 MiB whatever the wiki.
 //
 // The caller owns the snapshot (Connection::BeginSnapshot) and keeps the
-// connection alive. Not thread-safe.
+// connection alive. Not thread-safe. On MariaDB the caller must not use the
+// connection from the first Next() until Next() returned nullptr or an error,
+// or the reader is destroyed (the worker thread is using it).
 #pragma once
 
 #include <cstdint>
@@ -133,6 +137,8 @@ class RevisionReader {
   Status LoadKeys(bool* any);
   Status LoadGroup();
   Status LoadTexts();
+  Status ReadWindow(std::vector<RevisionData>* out, bool* end);
+  void ReadAhead();  // the worker thread
   Result<const RevisionData*> NextGrouped();
 
   db::Connection& conn_;

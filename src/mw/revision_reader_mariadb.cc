@@ -16,6 +16,10 @@
 // connection, so all of them read the caller's snapshot (a second connection
 // would not share it).
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "mw/revision_reader.h"
@@ -47,11 +51,36 @@ struct RevisionReader::Grouped {
   std::unordered_map<int64_t, Text> texts;
   size_t text_end = 0;
   std::string sql;  // scratch
+
+  // Read-ahead: a worker thread (the only user of the connection once started)
+  // fills windows of ready revisions, texts included; Next() hands them out.
+  struct Window {
+    std::vector<RevisionData> revs;
+    bool end = false;  // the last one (empty); status says why
+    Status status;
+  };
+  static constexpr size_t kWindowsAhead = 2;
+  std::thread worker;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::unique_ptr<Window>> ready;  // guarded by mu
+  bool stop = false;                          // guarded by mu
+  std::unique_ptr<Window> current;            // Next()'s thread only
+  size_t current_pos = 0;
+
+  ~Grouped() {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      stop = true;
+    }
+    cv.notify_all();
+    if (worker.joinable()) worker.join();  // after at most one window's queries
+  }
 };
 
 RevisionReader::RevisionReader(db::Connection& conn, RevisionQuery query)
     : conn_(conn), q_(std::move(query)) {}
-RevisionReader::~RevisionReader() = default;
+RevisionReader::~RevisionReader() = default;  // grouped_ first: joins the worker
 
 namespace {
 
@@ -229,22 +258,33 @@ Status RevisionReader::LoadTexts() {
   return Status::OK();
 }
 
-Result<const RevisionData*> RevisionReader::NextGrouped() {
+// The next window of revisions, texts included, into `out`; `*end` when none.
+Status RevisionReader::ReadWindow(std::vector<RevisionData>* out, bool* end) {
   Grouped& g = *grouped_;
+  *end = false;
   while (g.order_pos >= g.order.size()) {
     if (g.key_pos >= g.keys.size()) {
       bool any = false;
       DW_RETURN_IF_ERROR(LoadKeys(&any));
-      if (!any) return static_cast<const RevisionData*>(nullptr);
+      if (!any) {
+        *end = true;
+        return Status::OK();
+      }
     }
     DW_RETURN_IF_ERROR(LoadGroup());
   }
-  if (q_.load_text && g.order_pos >= g.text_end) DW_RETURN_IF_ERROR(LoadTexts());
-  const RevisionData& src = g.group[g.order[g.order_pos++]];
-  rev_ = src;
   if (q_.load_text) {
-    for (size_t s = 0; s < rev_.slot_count; ++s) {
-      SlotData& slot = rev_.slots[s];
+    DW_RETURN_IF_ERROR(LoadTexts());
+  } else {
+    g.text_end = g.order.size();
+  }
+  out->resize(g.text_end - g.order_pos);
+  for (size_t k = 0; g.order_pos < g.text_end; ++k) {
+    RevisionData& rev = (*out)[k];
+    rev = g.group[g.order[g.order_pos++]];
+    if (!q_.load_text) continue;
+    for (size_t s = 0; s < rev.slot_count; ++s) {
+      SlotData& slot = rev.slots[s];
       int64_t id = 0;
       auto it = TextId(slot.address, &id) ? g.texts.find(id) : g.texts.end();
       slot.has_text_row = it != g.texts.end() && it->second.uses < 0;
@@ -259,7 +299,50 @@ Result<const RevisionData*> RevisionReader::NextGrouped() {
       }
     }
   }
-  return static_cast<const RevisionData*>(&rev_);
+  g.texts.clear();
+  return Status::OK();
+}
+
+void RevisionReader::ReadAhead() {
+  Grouped& g = *grouped_;
+  while (true) {
+    auto w = std::make_unique<Grouped::Window>();
+    Status st = ReadWindow(&w->revs, &w->end);
+    if (!st.ok()) {
+      w->revs.clear();
+      w->end = true;
+      w->status = std::move(st);
+    }
+    const bool end = w->end;
+    {
+      std::unique_lock<std::mutex> l(g.mu);
+      g.cv.wait(l, [&g] { return g.stop || g.ready.size() < Grouped::kWindowsAhead; });
+      if (g.stop) return;
+      g.ready.push_back(std::move(w));
+    }
+    g.cv.notify_all();
+    if (end) return;
+  }
+}
+
+Result<const RevisionData*> RevisionReader::NextGrouped() {
+  Grouped& g = *grouped_;
+  if (!g.worker.joinable() && !g.current) g.worker = std::thread([this] { ReadAhead(); });
+  while (!g.current || g.current_pos >= g.current->revs.size()) {
+    if (g.current && g.current->end) {
+      if (!g.current->status.ok()) return g.current->status;
+      return static_cast<const RevisionData*>(nullptr);
+    }
+    {
+      std::unique_lock<std::mutex> l(g.mu);
+      g.cv.wait(l, [&g] { return !g.ready.empty(); });
+      g.current = std::move(g.ready.front());
+      g.ready.pop_front();
+    }
+    g.cv.notify_all();
+    g.current_pos = 0;
+  }
+  return static_cast<const RevisionData*>(&g.current->revs[g.current_pos++]);
 }
 
 }  // namespace dw::mw
