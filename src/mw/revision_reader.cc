@@ -5,7 +5,7 @@
 namespace dw::mw {
 namespace {
 
-enum Col : size_t {
+enum Col : size_t {  // the metadata columns, then (with text) the text row's
   kPageId,
   kPageNs,
   kPageTitle,
@@ -50,8 +50,6 @@ Status LoadNameTable(db::Connection& conn, std::string_view sql,
 
 }  // namespace
 
-RevisionReader::~RevisionReader() = default;
-
 Result<std::unique_ptr<RevisionReader>> RevisionReader::Open(db::Connection& conn,
                                                              const RevisionQuery& query) {
   std::unique_ptr<RevisionReader> r(new RevisionReader(conn, query));
@@ -60,6 +58,7 @@ Result<std::unique_ptr<RevisionReader>> RevisionReader::Open(db::Connection& con
 }
 
 Status RevisionReader::Init() {
+  static_assert(kRevIdColumn == kRevId && kPageIdColumn == kPageId);
   for (const char* t : {"page", "revision", "comment", "actor", "slots", "content",
                         "content_models", "slot_roles"}) {
     DW_ASSIGN_OR_RETURN(bool exists, conn_.TableExists(t));
@@ -108,23 +107,9 @@ Status RevisionReader::Init() {
   std::string rev_range;
   if (q_.rev_start) rev_range += " AND rev_id >= " + std::to_string(*q_.rev_start);
   if (q_.rev_end) rev_range += " AND rev_id < " + std::to_string(*q_.rev_end);
+  if (maria) return InitGrouped(meta, joins, rev_range);
   std::string sql;
-  if (maria) {
-    sql = "SELECT " + meta;
-    if (q_.load_text) sql += ", old_id, old_flags, old_text";
-    sql += " FROM {page} JOIN {revision} ON rev_page = page_id";
-    if (q_.current) sql += " AND rev_id = page_latest";
-    sql += joins;
-    if (q_.load_text) {
-      // Text rows are named by content_address "tt:<old_id>": join them in the
-      // same pass instead of one query per text (InnoDB reads rows in index order).
-      sql +=
-          " LEFT JOIN {text} ON old_id = IF(content_address LIKE 'tt:%', "
-          "CAST(SUBSTRING(content_address, 4) AS UNSIGNED), NULL)";
-    }
-    sql += " WHERE page_id >= ? AND page_id < ?" + rev_range +
-           " ORDER BY page_id, rev_id, slot_role_id";
-  } else {
+  {
     // SQLite: MediaWiki's SQLite schema has no (rev_page, rev_id) index, only
     // (rev_page, rev_timestamp), and timestamps need not follow revision ids. So
     // the batch's (page, revision) keys are sorted first, in a subquery small
@@ -177,7 +162,10 @@ Status RevisionReader::Init() {
     if (q_.current && !rev_range.empty()) sql += " WHERE 1" + rev_range;
   }
   sql_ = conn_.Sql(sql);
+  return InitPageRange();
+}
 
+Status RevisionReader::InitPageRange() {
   // Bounds of the page range.
   {
     DW_ASSIGN_OR_RETURN(auto cur,
@@ -196,21 +184,25 @@ Status RevisionReader::Init() {
   return Status::OK();
 }
 
+Status RevisionReader::FindBatchEnd(int64_t* hi) {
+  // The batch is [next_page_, hi): hi is the page id batch_pages pages on.
+  *hi = max_page_id_ + 1;
+  db::Value params[] = {next_page_, int64_t{q_.batch_pages}};
+  DW_ASSIGN_OR_RETURN(auto cur,
+                      conn_.Query(conn_.Sql("SELECT page_id FROM {page} WHERE page_id >= ? "
+                                            "ORDER BY page_id LIMIT 1 OFFSET ?"),
+                                  params));
+  DW_ASSIGN_OR_RETURN(bool found, cur->Next());
+  if (found) *hi = std::min(*hi, cur->row().Int(0));
+  return Status::OK();
+}
+
 Status RevisionReader::StartBatch(bool* any) {
   *any = false;
   cursor_.reset();
   if (exhausted_) return Status::OK();
-  // The batch is [next_page_, hi): hi is the page id batch_pages pages on.
-  int64_t hi = max_page_id_ + 1;
-  {
-    db::Value params[] = {next_page_, int64_t{q_.batch_pages}};
-    DW_ASSIGN_OR_RETURN(auto cur,
-                        conn_.Query(conn_.Sql("SELECT page_id FROM {page} WHERE page_id >= ? "
-                                              "ORDER BY page_id LIMIT 1 OFFSET ?"),
-                                    params));
-    DW_ASSIGN_OR_RETURN(bool found, cur->Next());
-    if (found) hi = std::min(hi, cur->row().Int(0));
-  }
+  int64_t hi = 0;
+  DW_RETURN_IF_ERROR(FindBatchEnd(&hi));
   db::Value params[] = {next_page_, hi};
   bool in_order = false;
   if (!sql_in_order_.empty()) {
@@ -237,7 +229,9 @@ Status RevisionReader::StartBatch(bool* any) {
   return Status::OK();
 }
 
-void RevisionReader::FillFromRow(const db::Row& row, bool new_revision) {
+void RevisionReader::FillFromRow(const db::Row& row, bool new_revision, bool with_text,
+                                 RevisionData* out) const {
+  RevisionData& rev_ = *out;
   if (new_revision) {
     rev_.page_id = row.Int(kPageId);
     rev_.page_ns = static_cast<int>(row.Int(kPageNs));
@@ -281,7 +275,7 @@ void RevisionReader::FillFromRow(const db::Row& row, bool new_revision) {
   s.size = row.Int(kContentSize);
   Assign(&s.sha1, row.Bytes(kContentSha1));
   Assign(&s.address, row.Bytes(kContentAddress));
-  if (q_.load_text) {
+  if (with_text) {
     s.has_text_row = !row.IsNull(kOldId);
     if (s.has_text_row) {
       Assign(&s.text_flags, row.Bytes(kOldFlags));
@@ -295,7 +289,19 @@ void RevisionReader::FillFromRow(const db::Row& row, bool new_revision) {
   }
 }
 
+void RevisionReader::SortSlots(RevisionData* rev) {
+  if (rev->slot_count > 1) {
+    std::sort(rev->slots.begin(), rev->slots.begin() + static_cast<std::ptrdiff_t>(rev->slot_count),
+              [](const SlotData& a, const SlotData& b) {
+                if (a.role == "main") return b.role != "main";
+                if (b.role == "main") return false;
+                return a.role < b.role;
+              });
+  }
+}
+
 Result<const RevisionData*> RevisionReader::Next() {
+  if (grouped_) return NextGrouped();
   if (!have_pending_row_) {
     while (true) {
       if (cursor_) {
@@ -309,7 +315,7 @@ Result<const RevisionData*> RevisionReader::Next() {
     }
   }
   have_pending_row_ = false;
-  FillFromRow(cursor_->row(), /*new_revision=*/true);
+  FillFromRow(cursor_->row(), /*new_revision=*/true, q_.load_text, &rev_);
   while (true) {
     DW_ASSIGN_OR_RETURN(bool more, cursor_->Next());
     if (!more) {
@@ -327,16 +333,9 @@ Result<const RevisionData*> RevisionReader::Next() {
       have_pending_row_ = true;
       break;
     }
-    FillFromRow(cursor_->row(), /*new_revision=*/false);
+    FillFromRow(cursor_->row(), /*new_revision=*/false, q_.load_text, &rev_);
   }
-  if (rev_.slot_count > 1) {
-    std::sort(rev_.slots.begin(), rev_.slots.begin() + static_cast<std::ptrdiff_t>(rev_.slot_count),
-              [](const SlotData& a, const SlotData& b) {
-                if (a.role == "main") return b.role != "main";
-                if (b.role == "main") return false;
-                return a.role < b.role;
-              });
-  }
+  SortSlots(&rev_);
   return static_cast<const RevisionData*>(&rev_);
 }
 

@@ -3,14 +3,34 @@
 // dumpBackup.php writes them: by page id, then revision id, slots by role.
 //
 // Reads in keyset batches of page ids (ExportOptions::batch_size pages per
-// query); each batch is one streaming query joining page, revision, comment,
+// batch).
+//
+// SQLite: each batch is one streaming query joining page, revision, comment,
 // actor, slots, content, redirect and (with text) text, so memory is bounded by
 // one revision (its text included), whatever the wiki size. On SQLite a batch
 // whose revision ids follow the (rev_page, rev_timestamp) index is read in
 // index order without a sort (checked on the index first).
 //
+// MariaDB (revision_reader_mariadb.cc): texts are never sorted by the server.
+// Per batch, the (page, revision) keys are read in index order (16 bytes each,
+// at most kMaxBatchKeys unless one page alone has more) and sorted by the
+// client; then, per group of kGroupRevisions revisions, one query reads their
+// metadata (page, revision, comment, actor, slots, content, redirect; by
+// primary key, no sort) and, per window of that group whose content_size sum
+// stays within kGroupTextBytes (at least one revision), one
+// `SELECT ... FROM text WHERE old_id IN (...)` reads their text rows. Every
+// query is read to its end before the next one starts, on the caller's
+// connection, so all of them see the caller's snapshot. A worker thread does
+// these reads, up to two windows ahead of Next(), so the server's reading and
+// the caller's formatting overlap. Memory: the batch's keys (<= 16 MiB) + one
+// group's metadata + four windows (being read, two ready, being handed out;
+// each <= 16 MiB of texts by the declared content_size, or one revision's
+// texts when a single revision is bigger): under 100 MiB whatever the wiki.
+//
 // The caller owns the snapshot (Connection::BeginSnapshot) and keeps the
-// connection alive. Not thread-safe.
+// connection alive. Not thread-safe. On MariaDB the caller must not use the
+// connection from the first Next() until Next() returned nullptr or an error,
+// or the reader is destroyed (the worker thread is using it).
 #pragma once
 
 #include <cstdint>
@@ -71,12 +91,21 @@ struct RevisionData {
   size_t slot_count = 0;
 };
 
+// MariaDB grouping bounds (see above).
+inline constexpr size_t kGroupRevisions = 1000;
+inline constexpr int64_t kGroupTextBytes = 16 << 20;
+inline constexpr size_t kMaxBatchKeys = 1 << 20;
+
 struct RevisionQuery {
   bool current = false;                         // only page_latest (--current)
   bool load_text = true;                        // join the text table
   std::optional<int64_t> page_start, page_end;  // [start, end)
   std::optional<int64_t> rev_start, rev_end;    // [start, end)
   int batch_pages = 10000;
+  // MariaDB: revisions per metadata group (at most batch_pages) and content
+  // bytes per text window.
+  size_t group_revisions = kGroupRevisions;
+  int64_t group_text_bytes = kGroupTextBytes;
 };
 
 class RevisionReader {
@@ -93,10 +122,26 @@ class RevisionReader {
   int64_t max_page_id() const { return max_page_id_; }
 
  private:
-  RevisionReader(db::Connection& conn, RevisionQuery query) : conn_(conn), q_(std::move(query)) {}
+  RevisionReader(db::Connection& conn, RevisionQuery query);
+  static constexpr size_t kPageIdColumn = 0, kRevIdColumn = 5;  // in the metadata columns
   Status Init();
+  Status InitPageRange();
   Status StartBatch(bool* any);
-  void FillFromRow(const db::Row& row, bool new_revision);
+  Status FindBatchEnd(int64_t* hi);
+  // Fills `out` from a row of the metadata (+ text) columns.
+  void FillFromRow(const db::Row& row, bool new_revision, bool with_text, RevisionData* out) const;
+  static void SortSlots(RevisionData* rev);
+
+  // MariaDB, grouped reads (revision_reader_mariadb.cc).
+  struct Grouped;
+  Status InitGrouped(const std::string& meta, const std::string& joins,
+                     const std::string& rev_range);
+  Status LoadKeys(bool* any);
+  Status LoadGroup();
+  Status LoadTexts();
+  Status ReadWindow(std::vector<RevisionData>* out, bool* end);
+  void ReadAhead();  // the worker thread
+  Result<const RevisionData*> NextGrouped();
 
   db::Connection& conn_;
   RevisionQuery q_;
@@ -111,6 +156,7 @@ class RevisionReader {
   bool exhausted_ = false;
   bool have_pending_row_ = false;  // cursor_ is positioned on the first row of the next revision
   RevisionData rev_;
+  std::unique_ptr<Grouped> grouped_;  // set on MariaDB
 };
 
 // Log items (--logs), like WikiExporter::dumpLogs: by log_id, without the
