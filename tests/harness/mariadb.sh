@@ -41,7 +41,9 @@ start)
     --pid-file="$pidf" "${net[@]}" --log-error="$dir/error.log" \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
     --max-allowed-packet=64M --skip-log-bin >/dev/null 2>&1 &
-  for _ in $(seq 1 300); do
+  # Up to ~2 minutes: InnoDB's start-up on a machine loaded by a parallel test
+  # run can take well over the usual second or two (the loop ends at the first ping).
+  for _ in $(seq 1 1200); do
     if mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then exit 0; fi
     sleep 0.1
   done
