@@ -70,12 +70,5 @@ TWOPASS=(
 
 # cmp_files GOT WANT LABEL: byte comparison with a short diff on failure.
 FAILS=0
-cmp_files() {
-  if cmp -s "$1" "$2"; then
-    echo "ok   $3"
-  else
-    echo "FAIL $3: $1 differs from $2"
-    diff "$2" "$1" | head -15 | cut -c1-200 || true
-    FAILS=$((FAILS + 1))
-  fi
-}
+# shellcheck source=../harness/compare.sh
+. "$DW_SOURCE_DIR/tests/harness/compare.sh"

@@ -168,30 +168,23 @@ n_stub=$(q "SELECT COUNT(*) FROM text WHERE old_flags = 'object,utf-8'")
 
 # --- the comparisons ------------------------------------------------------------
 FAILS=0
-same() {  # same GOT WANT LABEL
-  if cmp -s "$1" "$2"; then
-    echo "ok   $3"
-  else
-    echo "FAIL $3: $1 differs from $2"
-    diff "$2" "$1" | head -10 | cut -c1-200 || true
-    FAILS=$((FAILS + 1))
-  fi
-}
+# shellcheck source=../harness/compare.sh
+. "$DW_SOURCE_DIR/tests/harness/compare.sh"  # cmp_files GOT WANT LABEL
 dwx() { "$DW" export -q --config dw.conf --wiki $DBNAME "$@"; }
 mwrun dumpBackup.php --full --quiet >mw-full.xml 2>mw-full.err || fail "dumpBackup.php --full"
 [[ ! -s mw-full.err ]] || fail "dumpBackup.php --full warned: $(head -3 mw-full.err)"
-same mw-full.xml mw-before.xml "MediaWiki: --full after the move = before"
+cmp_files mw-full.xml mw-before.xml "MediaWiki: --full after the move = before"
 dwx --full --output file:dw-full.xml || fail "dumpworks export --full: exit $?"
-same dw-full.xml mw-full.xml "--full"
+cmp_files dw-full.xml mw-full.xml "--full"
 mwrun dumpBackup.php --current --quiet >mw-cur.xml 2>/dev/null || fail "dumpBackup.php --current"
 dwx --current --output file:dw-cur.xml || fail "dumpworks export --current: exit $?"
-same dw-cur.xml mw-cur.xml "--current"
+cmp_files dw-cur.xml mw-cur.xml "--current"
 # The two-pass form (what Wikimedia publishes): dumpTextPass.php reads the texts.
 mwrun dumpBackup.php --full --stub --quiet >stub.xml 2>/dev/null || fail "dumpBackup.php --stub"
 mwrun dumpTextPass.php --stub=file:$T/stub.xml --full --quiet >mw-2pass.xml 2>mw-2pass.err ||
   fail "dumpTextPass.php: $(tail -3 mw-2pass.err)"
 dwx --full --form twopass --output file:dw-2pass.xml || fail "dumpworks export --form twopass: exit $?"
-same dw-2pass.xml mw-2pass.xml "--full two-pass (dumpTextPass.php)"
+cmp_files dw-2pass.xml mw-2pass.xml "--full two-pass (dumpTextPass.php)"
 # resolveStubs.php turns the stubs of step 3 into DB://cluster1/ID/MD5 items of
 # the history blobs moveToExternal.php moved whole (MariaDB only: its SQL is
 # MySQL's, CONVERT(... USING latin1), and fails on SQLite).
@@ -202,7 +195,7 @@ if [[ $BACKEND == mariadb ]]; then
   n_res=$(q "SELECT COUNT(*) FROM text WHERE old_text LIKE 'DB://cluster1/%/%'")
   ((n_res == n_stub)) || fail "resolveStubs.php: $n_res item URLs in cluster1, want $n_stub"
   dwx --full --output file:dw-resolved.xml || fail "dumpworks export --full after resolveStubs.php: exit $?"
-  same dw-resolved.xml mw-full.xml "--full after resolveStubs.php ($n_res stubs resolved)"
+  cmp_files dw-resolved.xml mw-full.xml "--full after resolveStubs.php ($n_res stubs resolved)"
 fi
 say "comparisons done"
 
@@ -228,7 +221,7 @@ set +e
 rc=$?
 set -e
 [[ $rc == 3 ]] || { cat dw-bad.err; fail "export with unfetchable blobs: exit $rc, want 3"; }
-same dw-bad.xml mw-bad.xml "--full with unfetchable blobs (row gone, item gone, unknown cluster)"
+cmp_files dw-bad.xml mw-bad.xml "--full with unfetchable blobs (row gone, item gone, unknown cluster)"
 # The two-pass form: dumpTextPass.php retries each such text 5 times and then
 # writes the revision without text (tests/export/mw_textpass_nowait.php: the
 # same class without its 5 s sleeps).
@@ -240,7 +233,7 @@ set +e
 rc=$?
 set -e
 [[ $rc == 3 ]] || fail "export --form twopass with unfetchable blobs: exit $rc, want 3"
-same dw-bad-2pass.xml mw-bad-2pass.xml "--full two-pass with unfetchable blobs"
+cmp_files dw-bad-2pass.xml mw-bad-2pass.xml "--full two-pass with unfetchable blobs"
 for r in $revs; do
   grep -q "revision $r:" dw-bad.err || { cat dw-bad.err; fail "revision $r not reported"; }
 done
@@ -270,7 +263,7 @@ n_down=$(q "SELECT COUNT(*) FROM page JOIN slots ON slot_revision_id = page_late
   JOIN text ON content_address = 'tt:' || old_id WHERE old_text LIKE 'DB://cluster1/%'")
 [[ $(grep -c "Can't connect" dw-down.err) == "$n_down" ]] ||
   { tail -3 dw-down.err; fail "cluster1 down: want $n_down problem lines"; }
-same dw-down.xml mw-down.xml "--current with cluster1 down ($n_down texts unreadable)"
+cmp_files dw-down.xml mw-down.xml "--current with cluster1 down ($n_down texts unreadable)"
 say "done"
 ((FAILS == 0)) || fail "$FAILS comparison(s) differ"
 echo PASS
