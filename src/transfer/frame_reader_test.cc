@@ -9,19 +9,12 @@
 #include <thread>
 
 #include "transfer/crypto.h"
+#include "transfer/test_util.h"
 
 namespace dw::transfer {
 namespace {
 
-struct Pair {
-  std::unique_ptr<FrameConn> a, b;
-  Pair() {
-    int sv[2];
-    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    a = std::make_unique<FrameConn>(Socket(sv[0]));
-    b = std::make_unique<FrameConn>(Socket(sv[1]));
-  }
-};
+using Pair = test::SocketPair;
 
 Data Block(uint64_t i, bool compress) {
   Data d;

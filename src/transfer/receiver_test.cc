@@ -13,6 +13,7 @@
 #include "testing/fault_env.h"
 #include "transfer/crypto.h"
 #include "transfer/sender.h"
+#include "transfer/test_util.h"
 
 namespace dw::transfer {
 namespace {
@@ -49,15 +50,48 @@ std::string ReadFile(const std::string& p) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-struct Pair {
-  std::unique_ptr<FrameConn> a, b;
-  Pair() {
-    int sv[2];
-    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    a = std::make_unique<FrameConn>(Socket(sv[0]));
-    b = std::make_unique<FrameConn>(Socket(sv[1]));
-  }
+using Pair = test::SocketPair;
+
+struct SendResult {
+  Status receiver;  // Receiver::Run (before Cleanup)
+  Status sender;    // Sender::Run
+  Status target;    // the one target's status after the send
 };
+
+// Sends `src_dir/name` over a socketpair to `rcv` (prepared), both sides
+// handshaking with `key` (also set into `so`). Joins the receiving thread on
+// every path, so a failed walk or handshake fails the test without hanging it.
+SendResult SendOverPair(Receiver& rcv, const std::string& key, const std::string& src_dir,
+                        const std::string& name, SenderOptions so) {
+  SendResult r;
+  Pair p;
+  std::thread t([&] {
+    auto sess = ServerHandshake(p.b->socket(), key);
+    r.receiver = sess.ok() ? rcv.Run(p.b.get(), *sess) : sess.status();
+  });
+  auto walk = WalkSource(src_dir + "/" + name);
+  EXPECT_TRUE(walk.ok()) << walk.status().ToString();
+  auto sess = ClientHandshake(p.a->socket(), key);
+  EXPECT_TRUE(sess.ok()) << sess.status().ToString();
+  if (!walk.ok() || !sess.ok()) {
+    p.a.reset();  // the receiver sees the connection close
+    t.join();
+    r.sender = walk.ok() ? sess.status() : walk.status();
+    return r;
+  }
+  auto tc = std::make_unique<TargetConn>();
+  tc->name = "peer";
+  tc->session = *sess;
+  tc->conn = std::move(p.a);
+  std::vector<std::unique_ptr<TargetConn>> targets;
+  targets.push_back(std::move(tc));
+  so.key = key;
+  Sender sender(so);
+  r.sender = sender.Run(name, *walk, targets);
+  t.join();
+  r.target = targets[0]->status;
+  return r;
+}
 
 TEST(ReceiverTest, TreeRoundTripEncryptedCompressed) {
   TempDir src, dst;
@@ -76,32 +110,13 @@ TEST(ReceiverTest, TreeRoundTripEncryptedCompressed) {
   ro.key = key;
   Receiver rcv(ro);
   ASSERT_TRUE(rcv.Prepare().ok());
-  Pair p;
-  Status rs;
-  std::thread t([&] {
-    auto sess = ServerHandshake(p.b->socket(), key);
-    rs = sess.ok() ? rcv.Run(p.b.get(), *sess) : sess.status();
-  });
-  auto walk = WalkSource(src.path() + "/tree");
-  ASSERT_TRUE(walk.ok());
-  auto tc = std::make_unique<TargetConn>();
-  tc->name = "peer";
-  auto sess = ClientHandshake(p.a->socket(), key);
-  ASSERT_TRUE(sess.ok()) << sess.status().ToString();
-  tc->session = *sess;
-  tc->conn = std::move(p.a);
-  std::vector<std::unique_ptr<TargetConn>> targets;
-  targets.push_back(std::move(tc));
   SenderOptions so;
-  so.key = key;
   so.threads = 2;
-  Sender sender(so);
-  Status ss = sender.Run("tree", *walk, targets);
-  t.join();
-  rcv.Cleanup(rs.ok());
-  ASSERT_TRUE(ss.ok()) << ss.ToString();
-  ASSERT_TRUE(rs.ok()) << rs.ToString();
-  EXPECT_TRUE(targets[0]->status.ok()) << targets[0]->status.ToString();
+  SendResult r = SendOverPair(rcv, key, src.path(), "tree", so);
+  rcv.Cleanup(r.receiver.ok());
+  ASSERT_TRUE(r.sender.ok()) << r.sender.ToString();
+  ASSERT_TRUE(r.receiver.ok()) << r.receiver.ToString();
+  EXPECT_TRUE(r.target.ok()) << r.target.ToString();
   EXPECT_EQ(ReadFile(dst.path() + "/tree/big"), big);
   EXPECT_EQ(ReadFile(dst.path() + "/tree/sub/small"), "small");
   EXPECT_TRUE(fs::is_directory(dst.path() + "/tree/empty"));
@@ -137,33 +152,14 @@ void DataPathRoundTrip(bool encrypt, Codec codec) {
   ro.encrypt = encrypt;
   Receiver rcv(ro);
   ASSERT_TRUE(rcv.Prepare().ok());
-  Pair p;
-  Status rs;
-  std::thread t([&] {
-    auto sess = ServerHandshake(p.b->socket(), key);
-    rs = sess.ok() ? rcv.Run(p.b.get(), *sess) : sess.status();
-  });
-  auto walk = WalkSource(src.path() + "/db");
-  ASSERT_TRUE(walk.ok());
-  auto tc = std::make_unique<TargetConn>();
-  tc->name = "peer";
-  auto sess = ClientHandshake(p.a->socket(), key);
-  ASSERT_TRUE(sess.ok()) << sess.status().ToString();
-  tc->session = *sess;
-  tc->conn = std::move(p.a);
-  std::vector<std::unique_ptr<TargetConn>> targets;
-  targets.push_back(std::move(tc));
   SenderOptions so;
-  so.key = key;
   so.encrypt = encrypt;
   so.codec = codec;
   so.threads = 3;
-  Sender sender(so);
-  Status ss = sender.Run("db", *walk, targets);
-  t.join();
-  rcv.Cleanup(rs.ok());
-  ASSERT_TRUE(ss.ok()) << ss.ToString();
-  ASSERT_TRUE(rs.ok()) << rs.ToString();
+  SendResult r = SendOverPair(rcv, key, src.path(), "db", so);
+  rcv.Cleanup(r.receiver.ok());
+  ASSERT_TRUE(r.sender.ok()) << r.sender.ToString();
+  ASSERT_TRUE(r.receiver.ok()) << r.receiver.ToString();
   EXPECT_TRUE(ReadFile(dst.path() + "/db/ibdata1") == big);
   for (int i = 0; i < 120; ++i)
     ASSERT_EQ(ReadFile(dst.path() + "/db/small/f" + std::to_string(i)),
@@ -187,30 +183,11 @@ Status RoundTrip(const std::string& src_dir, const std::string& name, ReceiverOp
   Receiver rcv(ro);
   EXPECT_TRUE(rcv.Prepare().ok());
   *staging = rcv.staging_dir();
-  Pair p;
-  Status rs;
-  std::thread t([&] {
-    auto sess = ServerHandshake(p.b->socket(), key);
-    rs = sess.ok() ? rcv.Run(p.b.get(), *sess) : sess.status();
-  });
-  auto walk = WalkSource(src_dir + "/" + name);
-  EXPECT_TRUE(walk.ok());
-  auto tc = std::make_unique<TargetConn>();
-  tc->name = "peer";
-  auto sess = ClientHandshake(p.a->socket(), key);
-  EXPECT_TRUE(sess.ok());
-  if (sess.ok()) tc->session = *sess;
-  tc->conn = std::move(p.a);
-  std::vector<std::unique_ptr<TargetConn>> targets;
-  targets.push_back(std::move(tc));
   SenderOptions so;
-  so.key = key;
   so.threads = 1;
-  Sender sender(so);
-  if (walk.ok()) (void)sender.Run(name, *walk, targets);
-  t.join();
-  rcv.Cleanup(rs.ok());
-  return rs;
+  SendResult r = SendOverPair(rcv, key, src_dir, name, so);
+  rcv.Cleanup(r.receiver.ok());
+  return r.receiver;
 }
 
 // Publishing goes through Env: a failing rename or directory sync fails the
