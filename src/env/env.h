@@ -46,6 +46,23 @@ class WritableFile {
   virtual Status Close() = 0;  // idempotent
   virtual uint64_t Size()
       const = 0;  // bytes written so far (plus the size it had if opened for append)
+
+  // Early writeback of bytes [offset, offset + n) of the file, already handed to
+  // the OS by Flush(). wait=false starts writing them to the disk and returns;
+  // wait=true also waits until they are written. A long writer calls this every
+  // few MiB so its dirty page cache stays bounded and the final Sync() has
+  // little left to do (Linux sync_file_range). Not a durability guarantee (no
+  // metadata, no disk cache flush): Sync() before publishing stays. A no-op for
+  // pipes, devices and implementations without it (the default).
+  virtual Status RangeSync(uint64_t offset, uint64_t n, bool wait) {
+    (void)offset, (void)n, (void)wait;
+    return Status::OK();
+  }
+  // Tells the OS the cached pages of [offset, offset + n) will not be read
+  // again (POSIX_FADV_DONTNEED), so they are dropped first under memory
+  // pressure instead of other files' pages. Only for ranges RangeSync(wait=true)
+  // has written: dirty pages are not dropped. Advisory; never fails.
+  virtual void DropCache(uint64_t offset, uint64_t n) { (void)offset, (void)n; }
 };
 
 enum class OpenMode {

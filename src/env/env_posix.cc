@@ -73,7 +73,10 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::string path, int fd, uint64_t size)
-      : path_(std::move(path)), fd_(fd), size_(size) {}
+      : path_(std::move(path)), fd_(fd), size_(size) {
+    struct stat st;
+    regular_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+  }
   ~PosixWritableFile() override { (void)Close(); }
 
   Status Append(std::string_view data) override {
@@ -109,6 +112,28 @@ class PosixWritableFile final : public WritableFile {
   }
   uint64_t Size() const override { return size_; }
 
+  Status RangeSync(uint64_t offset, uint64_t n, bool wait) override {
+    // Pipes and devices: sync_file_range fails with ESPIPE; there is nothing to do.
+    if (!regular_ || n == 0) return Status::OK();
+    if (fd_ < 0) return Status::IOError("writeback " + path_ + ": file is closed");
+    unsigned flags = SYNC_FILE_RANGE_WRITE;
+    if (wait) flags |= SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WAIT_AFTER;
+    while (::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(n), flags) != 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOSYS) {  // kernels or emulations without it: Sync() does it all
+        regular_ = false;
+        return Status::OK();
+      }
+      return Status::FromErrno("writeback " + path_, errno);
+    }
+    return Status::OK();
+  }
+  void DropCache(uint64_t offset, uint64_t n) override {
+    if (!regular_ || fd_ < 0 || n == 0) return;
+    (void)::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(n),
+                          POSIX_FADV_DONTNEED);
+  }
+
  private:
   static constexpr size_t kBufSize = 1 << 20;
   Status WriteRaw(std::string_view data) {
@@ -127,6 +152,7 @@ class PosixWritableFile final : public WritableFile {
   std::string path_;
   int fd_;
   uint64_t size_;
+  bool regular_ = false;  // a regular file: RangeSync and DropCache apply
   std::string buf_;
 };
 

@@ -7,17 +7,19 @@
 
 namespace dw::stream {
 
-Result<std::unique_ptr<OutputFile>> OutputFile::Create(Env* env, const std::string& final_path) {
+Result<std::unique_ptr<OutputFile>> OutputFile::Create(Env* env, const std::string& final_path,
+                                                       uint64_t bytes_per_sync) {
   if (final_path.empty()) return Status::InvalidArgument("output path is empty");
   if (WritesInPlace(env, final_path)) {
     // O_APPEND: a no-op for devices and pipes, and where /dev/stdout leads to a
     // regular file it keeps what the shell's >> asked for.
     DW_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(final_path, OpenMode::kAppend));
-    return std::unique_ptr<OutputFile>(new OutputFile(env, final_path, std::move(file), true));
+    return std::unique_ptr<OutputFile>(new OutputFile(env, final_path, std::move(file), true, 0));
   }
   std::string tmp = final_path + kInprogSuffix;
   DW_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(tmp, OpenMode::kTruncate));
-  return std::unique_ptr<OutputFile>(new OutputFile(env, final_path, std::move(file), false));
+  return std::unique_ptr<OutputFile>(
+      new OutputFile(env, final_path, std::move(file), false, bytes_per_sync));
 }
 
 bool OutputFile::WritesInPlace(Env* env, const std::string& path) {
@@ -36,8 +38,25 @@ Status OutputFile::Append(std::string_view data) {
   if (!status_.ok()) return status_;
   if (closed_) return status_ = Status::IOError("write " + write_path() + ": file is closed");
   status_ = file_->Append(data);
-  if (status_.ok()) bytes_ += data.size();
+  if (!status_.ok()) return status_;
+  bytes_ += data.size();
+  if (bytes_per_sync_ != 0 && bytes_ - started_ >= bytes_per_sync_) status_ = Writeback();
   return status_;
+}
+
+Status OutputFile::Writeback() {
+  DW_RETURN_IF_ERROR(file_->Flush());  // RangeSync only sees what the OS has
+  DW_RETURN_IF_ERROR(file_->RangeSync(started_, bytes_ - started_, /*wait=*/false));
+  if (prev_started_ > waited_) {
+    // The range before the previous one: usually written by now, so waiting
+    // costs nothing, and it bounds the dirty data when the disk is slower.
+    DW_RETURN_IF_ERROR(file_->RangeSync(waited_, prev_started_ - waited_, /*wait=*/true));
+    file_->DropCache(waited_, prev_started_ - waited_);
+    waited_ = prev_started_;
+  }
+  prev_started_ = started_;
+  started_ = bytes_;
+  return Status::OK();
 }
 
 Status OutputFile::EndUnit(OffsetCallback on_next_offset) {
@@ -209,7 +228,7 @@ Result<std::unique_ptr<Output>> OpenOutput(Env* env, std::string_view spec,
   } else {
     if (!opts.overwrite && !OutputFile::WritesInPlace(env, path) && env->FileExists(path))
       return Status::AlreadyExists(path + " already exists (not overwriting it)");
-    DW_ASSIGN_OR_RETURN(out->file_, OutputFile::Create(env, path));
+    DW_ASSIGN_OR_RETURN(out->file_, OutputFile::Create(env, path, opts.bytes_per_sync));
     out->last_ = out->file_.get();
   }
   Sink* head = out->last_;

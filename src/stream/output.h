@@ -26,6 +26,16 @@
 //   DW_RETURN_IF_ERROR(writer.WriteTo(out->sink()));
 //   DW_RETURN_IF_ERROR(out->Publish());          // or out->Abandon() on failure
 //
+// Early writeback: a temporary file (not a device or pipe) starts writing each
+// `bytes_per_sync` bytes to the disk as soon as they are written
+// (WritableFile::RangeSync), and waits for the range before the previous one, so
+// at most about 3 x bytes_per_sync of the file is dirty in the page cache at any
+// time and the fdatasync before publishing has almost nothing left. Ranges that
+// are on the disk are then marked as not needed again (WritableFile::DropCache),
+// so a big output does not push the input's pages out of the page cache. A
+// writeback error (EIO, ENOSPC) is an IOError naming the file, and the file is
+// not published.
+//
 // Thread-safety: one thread at a time.
 #pragma once
 
@@ -45,11 +55,16 @@ namespace dw::stream {
 // Suffix of the temporary name an OutputFile writes before publishing.
 inline constexpr const char* kInprogSuffix = ".inprog";
 
+// Default early-writeback step of output files (see above).
+inline constexpr uint64_t kDefaultBytesPerSync = 16 << 20;
+
 class OutputFile final : public Sink {
  public:
   // Creates (or truncates) `<final_path>.inprog`, or opens `<final_path>` if
   // WritesInPlace(). Opening a FIFO blocks until it has a reader.
-  static Result<std::unique_ptr<OutputFile>> Create(Env* env, const std::string& final_path);
+  // bytes_per_sync: the early-writeback step (0: none; never in place).
+  static Result<std::unique_ptr<OutputFile>> Create(Env* env, const std::string& final_path,
+                                                    uint64_t bytes_per_sync = kDefaultBytesPerSync);
   // True if `path` is a device or pipe written in place (see above).
   static bool WritesInPlace(Env* env, const std::string& path);
   ~OutputFile() override;
@@ -74,15 +89,23 @@ class OutputFile final : public Sink {
   bool in_place() const { return in_place_; }
 
  private:
-  OutputFile(Env* env, std::string final_path, std::unique_ptr<WritableFile> file, bool in_place)
+  OutputFile(Env* env, std::string final_path, std::unique_ptr<WritableFile> file, bool in_place,
+             uint64_t bytes_per_sync)
       : env_(env),
         final_path_(std::move(final_path)),
         file_(std::move(file)),
-        in_place_(in_place) {}
+        in_place_(in_place),
+        bytes_per_sync_(in_place ? 0 : bytes_per_sync) {}
+  // Starts writeback of [started_, bytes_) and waits for [waited_, prev_started_).
+  Status Writeback();
   Env* env_;
   std::string final_path_;
   std::unique_ptr<WritableFile> file_;
   bool in_place_;
+  uint64_t bytes_per_sync_;
+  uint64_t started_ = 0;       // writeback started for [0, started_)
+  uint64_t prev_started_ = 0;  // started_ before the last Writeback()
+  uint64_t waited_ = 0;        // [0, waited_) is on the disk
   uint64_t bytes_ = 0;
   bool closed_ = false;
   bool done_ = false;  // published or abandoned
@@ -93,6 +116,8 @@ struct OutputOptions {
   CompressOptions compress;  // level and threads
   bool overwrite = false;    // Publish() may replace an existing file (not needed for devices)
   unsigned digests = 0;      // HashKind mask computed over the final bytes
+  // Early writeback step of the file (see OutputFile); 0 turns it off.
+  uint64_t bytes_per_sync = kDefaultBytesPerSync;
 };
 
 // A chain ready to be written: sink() is its head.

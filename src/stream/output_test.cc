@@ -407,3 +407,157 @@ TEST(OpenOutput, RegularFilesAndLinksToThemAreStillRefused) {
 
 }  // namespace
 }  // namespace dw::stream
+
+namespace dw::stream {
+namespace {
+
+// Records every RangeSync/DropCache call of the files it creates, with the size
+// the file had on disk (handed to the OS) at that moment.
+class WritebackRecorder final : public EnvWrapper {
+ public:
+  struct Call {
+    uint64_t offset, n;
+    bool wait;
+    uint64_t size_on_disk;
+  };
+  WritebackRecorder() : EnvWrapper(Env::Default()) {}
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& p, OpenMode m) override {
+    DW_ASSIGN_OR_RETURN(auto f, EnvWrapper::NewWritableFile(p, m));
+    return std::unique_ptr<WritableFile>(new File(this, p, std::move(f)));
+  }
+  std::vector<Call> calls, drops;
+
+ private:
+  class File final : public WritableFile {
+   public:
+    File(WritebackRecorder* env, std::string path, std::unique_ptr<WritableFile> f)
+        : env_(env), path_(std::move(path)), f_(std::move(f)) {}
+    Status Append(std::string_view d) override { return f_->Append(d); }
+    Status Flush() override { return f_->Flush(); }
+    Status Sync() override { return f_->Sync(); }
+    Status Close() override { return f_->Close(); }
+    uint64_t Size() const override { return f_->Size(); }
+    Status RangeSync(uint64_t offset, uint64_t n, bool wait) override {
+      env_->calls.push_back({offset, n, wait, OnDisk()});
+      return f_->RangeSync(offset, n, wait);
+    }
+    void DropCache(uint64_t offset, uint64_t n) override {
+      env_->drops.push_back({offset, n, true, OnDisk()});
+      f_->DropCache(offset, n);
+    }
+
+   private:
+    uint64_t OnDisk() const {
+      struct stat st;
+      return ::stat(path_.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    }
+    WritebackRecorder* env_;
+    std::string path_;
+    std::unique_ptr<WritableFile> f_;
+  };
+};
+
+TEST(OutputFileWriteback, StartsAndWaitsForConsecutiveRangesAndKeepsTheBytes) {
+  test::TempDir dir;
+  WritebackRecorder env;
+  std::string path = dir.File("w.xml");
+  OutputOptions o;
+  o.bytes_per_sync = 64 << 10;
+  auto out = OpenOutput(&env, path, o);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  std::string in = test::RandomBytes(1'000'003);
+  std::vector<uint64_t> offsets;
+  // Odd piece sizes, and one piece bigger than the file's 1 MiB buffer.
+  for (size_t pos = 0, piece = 1; pos < in.size(); pos += piece, piece = piece * 7 % 40'000 + 1) {
+    ASSERT_TRUE((*out)->sink()->Append(std::string_view(in).substr(pos, piece)).ok());
+    ASSERT_TRUE((*out)->sink()->EndUnit([&](uint64_t off) { offsets.push_back(off); }).ok());
+  }
+  ASSERT_TRUE((*out)->Publish().ok());
+  EXPECT_EQ(Slurp(path), in);
+  // Offsets of units are those of the data, not moved by the writeback.
+  ASSERT_FALSE(offsets.empty());
+  EXPECT_EQ(offsets.back(), in.size());
+
+  uint64_t started = 0, waited = 0;
+  size_t starts = 0, waits = 0;
+  for (const auto& c : env.calls) {
+    EXPECT_LE(c.offset + c.n, c.size_on_disk) << "writeback of bytes not yet handed to the OS";
+    if (!c.wait) {
+      EXPECT_EQ(c.offset, started) << "started ranges are consecutive";
+      EXPECT_GE(c.n, o.bytes_per_sync);
+      started = c.offset + c.n;
+      ++starts;
+    } else {
+      EXPECT_EQ(c.offset, waited) << "waited ranges are consecutive";
+      EXPECT_LE(c.offset + c.n, started) << "waits only for started ranges";
+      // Bounded: never more than two steps (plus one piece) left unwaited.
+      EXPECT_LE(started - (c.offset + c.n), 2 * (o.bytes_per_sync + 40'000));
+      waited = c.offset + c.n;
+      ++waits;
+    }
+  }
+  EXPECT_GE(starts, in.size() / (o.bytes_per_sync + 40'000));
+  EXPECT_EQ(waits + 2, starts);
+  EXPECT_EQ(env.drops.size(), waits);
+  for (const auto& d : env.drops) EXPECT_LE(d.offset + d.n, waited);
+}
+
+TEST(OutputFileWriteback, ZeroTurnsItOffAndDevicesNeverGetIt) {
+  test::TempDir dir;
+  struct stat before;
+  ASSERT_TRUE(DevNullIsADevice(&before));
+  WritebackRecorder env;
+  std::string in = XmlLike(300'000);
+  OutputOptions off;
+  off.bytes_per_sync = 0;
+  auto a = OpenOutput(&env, dir.File("a.xml"), off);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE((*a)->sink()->Append(in).ok());
+  ASSERT_TRUE((*a)->Publish().ok());
+  EXPECT_TRUE(env.calls.empty());
+  OutputOptions tiny;
+  tiny.bytes_per_sync = 1;
+  auto b = OpenOutput(&env, "file:/dev/null", tiny);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE((*b)->sink()->Append(in).ok());
+  ASSERT_TRUE((*b)->Publish().ok());
+  EXPECT_TRUE(env.calls.empty()) << "writeback asked of a device";
+  EXPECT_TRUE(env.drops.empty());
+}
+
+class WritebackErrorTest : public ::testing::TestWithParam<std::tuple<int, const char*>> {};
+
+TEST_P(WritebackErrorTest, IsAnErrorNamingTheFileAndNothingIsPublished) {
+  auto [err, ext] = GetParam();
+  test::TempDir dir;
+  testing::FaultEnv env(Env::Default());
+  env.FailRangeSyncs(err);
+  std::string path = dir.File(std::string("x.xml") + ext);
+  OutputOptions o;
+  o.bytes_per_sync = 100'000;
+  o.compress.threads = 2;
+  auto out = OpenOutput(&env, path, o);
+  ASSERT_TRUE(out.ok());
+  std::string in = test::RandomBytes(3'000'000);
+  Status s;
+  for (size_t pos = 0; pos < in.size() && s.ok(); pos += 65536)
+    s = (*out)->sink()->Append(std::string_view(in).substr(pos, 65536));
+  if (s.ok()) s = (*out)->Publish();
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.ToString().find(std::strerror(err)), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find(path + ".inprog"), std::string::npos) << s.ToString();
+  EXPECT_EQ(s.ToString().find('\n'), std::string::npos) << "one line";
+  out->reset();
+  EXPECT_FALSE(Env::Default()->FileExists(path));
+  EXPECT_FALSE(Env::Default()->FileExists(path + ".inprog"));
+  EXPECT_EQ(env.counts().renames.load(), 0u);
+  EXPECT_GE(env.counts().range_syncs.load(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, WritebackErrorTest,
+                         ::testing::Combine(::testing::Values(EIO, ENOSPC),
+                                            ::testing::Values("", ".gz", ".bz2", ".zst")));
+
+}  // namespace
+}  // namespace dw::stream

@@ -30,6 +30,20 @@ class FaultWritableFile final : public WritableFile {
     if (env_->fail_syncs_) return Status::FromErrno("fsync " + path_, EIO);
     return file_->Sync();
   }
+  Status RangeSync(uint64_t offset, uint64_t n, bool wait) override {
+    env_->counts_.range_syncs++;
+    if (wait)
+      env_->counts_.range_waits++;
+    else
+      env_->counts_.range_bytes += n;
+    if (int err = env_->fail_range_syncs_.load())
+      return Status::FromErrno("writeback " + path_, err);
+    return file_->RangeSync(offset, n, wait);
+  }
+  void DropCache(uint64_t offset, uint64_t n) override {
+    env_->counts_.drop_caches++;
+    file_->DropCache(offset, n);
+  }
   Status Close() override { return file_->Close(); }
   uint64_t Size() const override { return file_->Size(); }
 

@@ -29,6 +29,10 @@ class FaultEnv : public EnvWrapper {
     std::atomic<uint64_t> renames{0};
     std::atomic<uint64_t> removes{0};
     std::atomic<uint64_t> dir_syncs{0};
+    std::atomic<uint64_t> range_syncs{0};  // WritableFile::RangeSync calls, start or wait
+    std::atomic<uint64_t> range_waits{0};  // of which wait=true
+    std::atomic<uint64_t> range_bytes{0};  // bytes started (wait=false)
+    std::atomic<uint64_t> drop_caches{0};
   };
 
   // Writes fail with ENOSPC ("No space left on device") once `bytes` bytes in
@@ -37,6 +41,8 @@ class FaultEnv : public EnvWrapper {
   void FailRenames(bool fail) { fail_renames_ = fail; }
   void FailSyncs(bool fail) { fail_syncs_ = fail; }      // file Sync() and SyncDir()
   void FailCreates(bool fail) { fail_creates_ = fail; }  // NewWritableFile(): EACCES
+  // WritableFile::RangeSync fails with `err` (EIO, ENOSPC); 0: does not fail.
+  void FailRangeSyncs(int err) { fail_range_syncs_ = err; }
 
   const Counts& counts() const { return counts_; }
 
@@ -53,6 +59,7 @@ class FaultEnv : public EnvWrapper {
   std::atomic<bool> fail_renames_{false};
   std::atomic<bool> fail_syncs_{false};
   std::atomic<bool> fail_creates_{false};
+  std::atomic<int> fail_range_syncs_{0};
 };
 
 }  // namespace dw::testing
