@@ -63,6 +63,13 @@ class WritableFile {
   // pressure instead of other files' pages. Only for ranges RangeSync(wait=true)
   // has written: dirty pages are not dropped. Advisory; never fails.
   virtual void DropCache(uint64_t offset, uint64_t n) { (void)offset, (void)n; }
+  // fdatasync of what Flush() has already handed to the OS (Sync() without the
+  // Flush()). A no-op for pipes and devices. Lets a helper thread make the
+  // data durable step by step while the file is still being written.
+  virtual Status SyncFlushed() { return Status::OK(); }
+  // Thread-safety: RangeSync(wait=true), DropCache and SyncFlushed may be
+  // called from one other thread while the owner appends, flushes and starts
+  // writeback (RangeSync(wait=false)); never concurrently with Sync or Close.
 };
 
 enum class OpenMode {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -121,11 +122,17 @@ class PosixWritableFile final : public WritableFile {
     while (::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(n), flags) != 0) {
       if (errno == EINTR) continue;
       if (errno == ENOSYS) {  // kernels or emulations without it: Sync() does it all
-        regular_ = false;
+        regular_ = false;     // (DropCache, SyncFlushed: harmless to skip as well)
         return Status::OK();
       }
       return Status::FromErrno("writeback " + path_, errno);
     }
+    return Status::OK();
+  }
+  Status SyncFlushed() override {
+    if (!regular_) return Status::OK();
+    if (fd_ < 0) return Status::IOError("fsync " + path_ + ": file is closed");
+    if (::fdatasync(fd_) != 0) return Status::FromErrno("fsync " + path_, errno);
     return Status::OK();
   }
   void DropCache(uint64_t offset, uint64_t n) override {
@@ -152,7 +159,7 @@ class PosixWritableFile final : public WritableFile {
   std::string path_;
   int fd_;
   uint64_t size_;
-  bool regular_ = false;  // a regular file: RangeSync and DropCache apply
+  std::atomic<bool> regular_ = false;  // a regular file: RangeSync, DropCache, SyncFlushed apply
   std::string buf_;
 };
 

@@ -2,10 +2,81 @@
 
 #include <fmt/format.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "base/log.h"
 #include "stream/file_sink.h"
 
 namespace dw::stream {
+
+// The helper thread of the early writeback: waits until [0, target) is on the
+// disk, drops it from the page cache, and fdatasyncs every `sync_every` bytes.
+class OutputFile::Syncer {
+ public:
+  Syncer(WritableFile* file, uint64_t bytes_per_sync)
+      : file_(file),
+        max_behind_(4 * bytes_per_sync),
+        sync_every_(4 * bytes_per_sync),
+        thread_([this] { Run(); }) {}
+  ~Syncer() { (void)Stop(); }
+
+  // Asks for [0, end) to be waited for. Blocks while the thread is more than
+  // max_behind_ behind. Returns the thread's first error.
+  Status WaitFor(uint64_t end) {
+    std::unique_lock l(mu_);
+    if (end > target_) target_ = end;
+    work_.notify_one();
+    done_.wait(l, [&] { return !status_.ok() || target_ - waited_ <= max_behind_; });
+    return status_;
+  }
+  // Stops the thread (after the call it is in) and returns its first error.
+  Status Stop() {
+    {
+      std::lock_guard l(mu_);
+      stop_ = true;
+    }
+    work_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+ private:
+  void Run() {
+    uint64_t synced = 0;
+    std::unique_lock l(mu_);
+    while (true) {
+      work_.wait(l, [&] { return stop_ || target_ > waited_; });
+      if (stop_) break;
+      const uint64_t from = waited_, to = target_;
+      l.unlock();
+      Status s = file_->RangeSync(from, to - from, /*wait=*/true);
+      if (s.ok()) {
+        file_->DropCache(from, to - from);
+        if (to - synced >= sync_every_) {
+          s = file_->SyncFlushed();
+          synced = to;
+        }
+      }
+      l.lock();
+      if (!s.ok()) status_ = s;
+      waited_ = to;
+      done_.notify_all();
+      if (!s.ok()) break;
+    }
+  }
+
+  WritableFile* file_;
+  const uint64_t max_behind_, sync_every_;
+  std::mutex mu_;
+  std::condition_variable work_, done_;
+  uint64_t target_ = 0;  // [0, target_) to be waited for
+  uint64_t waited_ = 0;  // [0, waited_) is written
+  bool stop_ = false;
+  Status status_;
+  std::thread thread_;  // last: started once the rest is initialised
+};
 
 Result<std::unique_ptr<OutputFile>> OutputFile::Create(Env* env, const std::string& final_path,
                                                        uint64_t bytes_per_sync) {
@@ -32,6 +103,14 @@ bool OutputFile::WritesInPlace(Env* env, const std::string& path) {
          (path.starts_with("/proc/") && path.find("/fd/") != std::string::npos);
 }
 
+OutputFile::OutputFile(Env* env, std::string final_path, std::unique_ptr<WritableFile> file,
+                       bool in_place, uint64_t bytes_per_sync)
+    : env_(env),
+      final_path_(std::move(final_path)),
+      file_(std::move(file)),
+      in_place_(in_place),
+      bytes_per_sync_(in_place ? 0 : bytes_per_sync) {}
+
 OutputFile::~OutputFile() { Abandon(); }
 
 Status OutputFile::Append(std::string_view data) {
@@ -47,16 +126,22 @@ Status OutputFile::Append(std::string_view data) {
 Status OutputFile::Writeback() {
   DW_RETURN_IF_ERROR(file_->Flush());  // RangeSync only sees what the OS has
   DW_RETURN_IF_ERROR(file_->RangeSync(started_, bytes_ - started_, /*wait=*/false));
-  if (prev_started_ > waited_) {
+  if (prev_started_ > 0) {
     // The range before the previous one: usually written by now, so waiting
-    // costs nothing, and it bounds the dirty data when the disk is slower.
-    DW_RETURN_IF_ERROR(file_->RangeSync(waited_, prev_started_ - waited_, /*wait=*/true));
-    file_->DropCache(waited_, prev_started_ - waited_);
-    waited_ = prev_started_;
+    // costs little, and it bounds the dirty data when the disk is slower.
+    if (!syncer_) syncer_ = std::make_unique<Syncer>(file_.get(), bytes_per_sync_);
+    DW_RETURN_IF_ERROR(syncer_->WaitFor(prev_started_));
   }
   prev_started_ = started_;
   started_ = bytes_;
   return Status::OK();
+}
+
+Status OutputFile::StopSyncer() {
+  if (!syncer_) return Status::OK();
+  Status s = syncer_->Stop();
+  syncer_.reset();
+  return s;
 }
 
 Status OutputFile::EndUnit(OffsetCallback on_next_offset) {
@@ -68,6 +153,8 @@ Status OutputFile::EndUnit(OffsetCallback on_next_offset) {
 Status OutputFile::Close() {
   if (closed_) return status_;
   closed_ = true;
+  Status bg = StopSyncer();
+  if (status_.ok()) status_ = bg;
   // Devices and pipes cannot be fsynced (EINVAL): flush them only.
   if (status_.ok()) status_ = in_place_ ? file_->Flush() : file_->Sync();
   Status s = file_->Close();
@@ -98,6 +185,7 @@ Status OutputFile::Publish(bool overwrite) {
 void OutputFile::Abandon() {
   if (done_) return;
   done_ = true;
+  (void)StopSyncer();
   (void)file_->Close();
   closed_ = true;
   if (in_place_) return;  // never remove a device or pipe

@@ -28,15 +28,17 @@
 //
 // Early writeback: a temporary file (not a device or pipe) starts writing each
 // `bytes_per_sync` bytes to the disk as soon as they are written
-// (WritableFile::RangeSync), and waits for the range before the previous one, so
-// at most about 3 x bytes_per_sync of the file is dirty in the page cache at any
-// time and the fdatasync before publishing has almost nothing left. Ranges that
-// are on the disk are then marked as not needed again (WritableFile::DropCache),
-// so a big output does not push the input's pages out of the page cache. A
-// writeback error (EIO, ENOSPC) is an IOError naming the file, and the file is
-// not published.
+// (WritableFile::RangeSync). A helper thread, started with the first range,
+// waits for the range before the previous one to be written, marks it as not
+// needed again (WritableFile::DropCache: a big output does not push the input's
+// pages out of the page cache), and every 4 x bytes_per_sync makes what is
+// written durable (WritableFile::SyncFlushed), so the fdatasync before
+// publishing has almost nothing left. The writer only blocks when the helper is
+// more than 4 x bytes_per_sync behind, which bounds the dirty page cache of a
+// file to about 7 x bytes_per_sync. A writeback error (EIO, ENOSPC) is an
+// IOError naming the file, and the file is not published.
 //
-// Thread-safety: one thread at a time.
+// Thread-safety: one thread at a time (the helper thread is internal).
 #pragma once
 
 #include <memory>
@@ -90,14 +92,12 @@ class OutputFile final : public Sink {
 
  private:
   OutputFile(Env* env, std::string final_path, std::unique_ptr<WritableFile> file, bool in_place,
-             uint64_t bytes_per_sync)
-      : env_(env),
-        final_path_(std::move(final_path)),
-        file_(std::move(file)),
-        in_place_(in_place),
-        bytes_per_sync_(in_place ? 0 : bytes_per_sync) {}
-  // Starts writeback of [started_, bytes_) and waits for [waited_, prev_started_).
+             uint64_t bytes_per_sync);
+  class Syncer;
+  // Starts writeback of [started_, bytes_) and has the Syncer wait for [0, prev_started_).
   Status Writeback();
+  // Stops the Syncer (if any) and returns its first error.
+  Status StopSyncer();
   Env* env_;
   std::string final_path_;
   std::unique_ptr<WritableFile> file_;
@@ -105,7 +105,7 @@ class OutputFile final : public Sink {
   uint64_t bytes_per_sync_;
   uint64_t started_ = 0;       // writeback started for [0, started_)
   uint64_t prev_started_ = 0;  // started_ before the last Writeback()
-  uint64_t waited_ = 0;        // [0, waited_) is on the disk
+  std::unique_ptr<Syncer> syncer_;
   uint64_t bytes_ = 0;
   bool closed_ = false;
   bool done_ = false;  // published or abandoned

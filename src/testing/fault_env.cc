@@ -40,6 +40,11 @@ class FaultWritableFile final : public WritableFile {
       return Status::FromErrno("writeback " + path_, err);
     return file_->RangeSync(offset, n, wait);
   }
+  Status SyncFlushed() override {
+    env_->counts_.flushed_syncs++;
+    if (env_->fail_syncs_) return Status::FromErrno("fsync " + path_, EIO);
+    return file_->SyncFlushed();
+  }
   void DropCache(uint64_t offset, uint64_t n) override {
     env_->counts_.drop_caches++;
     file_->DropCache(offset, n);

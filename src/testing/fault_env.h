@@ -33,13 +33,14 @@ class FaultEnv : public EnvWrapper {
     std::atomic<uint64_t> range_waits{0};  // of which wait=true
     std::atomic<uint64_t> range_bytes{0};  // bytes started (wait=false)
     std::atomic<uint64_t> drop_caches{0};
+    std::atomic<uint64_t> flushed_syncs{0};  // WritableFile::SyncFlushed (not in syncs)
   };
 
   // Writes fail with ENOSPC ("No space left on device") once `bytes` bytes in
   // total have been written through this Env. Negative: no limit.
   void SetWriteLimit(int64_t bytes) { write_limit_ = bytes; }
   void FailRenames(bool fail) { fail_renames_ = fail; }
-  void FailSyncs(bool fail) { fail_syncs_ = fail; }      // file Sync() and SyncDir()
+  void FailSyncs(bool fail) { fail_syncs_ = fail; }      // file Sync(), SyncFlushed(), SyncDir()
   void FailCreates(bool fail) { fail_creates_ = fail; }  // NewWritableFile(): EACCES
   // WritableFile::RangeSync fails with `err` (EIO, ENOSPC); 0: does not fail.
   void FailRangeSyncs(int err) { fail_range_syncs_ = err; }
