@@ -329,6 +329,13 @@ void RevisionReader::SortSlots(RevisionData* rev) {
 
 Status RevisionReader::ReadOne(RevisionData* out, bool* end) {
   *end = false;
+  if (!error_.ok()) return error_;  // errors are final: never skip rows past one
+  Status st = ReadRows(out, end);
+  if (!st.ok()) error_ = st;
+  return st;
+}
+
+Status RevisionReader::ReadRows(RevisionData* out, bool* end) {
   if (!have_pending_row_) {
     while (true) {
       if (cursor_) {

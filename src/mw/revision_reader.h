@@ -155,6 +155,7 @@ class RevisionReader {
   Status FindBatchEnd(int64_t* hi);
   // SQLite: reads the next revision into `out`; `*end` when there is none.
   Status ReadOne(RevisionData* out, bool* end);
+  Status ReadRows(RevisionData* out, bool* end);  // ReadOne without the sticky error
   // SQLite read-ahead.
   struct Pipeline;
   void ReadChunks();  // the worker thread
@@ -195,6 +196,7 @@ class RevisionReader {
   int64_t max_page_id_ = 0;
   bool exhausted_ = false;
   bool have_pending_row_ = false;  // cursor_ is positioned on the first row of the next revision
+  Status error_;                   // SQLite: the first error, returned ever after
   RevisionData rev_;
   std::unique_ptr<Grouped> grouped_;  // set on MariaDB
   struct PipelineDeleter {            // joins the worker (revision_reader.cc)
