@@ -127,10 +127,13 @@ struct RevisionQuery {
   int64_t group_text_bytes = kGroupTextBytes;
   // SQLite: read on a worker thread, by chunks (see above). Off: Next() reads
   // on the caller's thread (same revisions, same order).
+  // Small on purpose: the texts in flight (<= read_ahead_bytes + 2 chunks)
+  // stay in the CPU's L2 cache between the copy and the formatting; 4 MiB
+  // chunks and 32 MiB in flight cost the worker 20% more CPU (reference x100).
   bool read_ahead = true;
-  size_t chunk_revisions = 256;
-  int64_t chunk_text_bytes = 4 << 20;
-  int64_t read_ahead_bytes = 32 << 20;
+  size_t chunk_revisions = 64;
+  int64_t chunk_text_bytes = 256 << 10;
+  int64_t read_ahead_bytes = 1 << 20;
 };
 
 class RevisionReader {
