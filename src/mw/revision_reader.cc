@@ -399,6 +399,10 @@ struct RevisionReader::Pipeline {
     Status status;
   };
   size_t max_chunks = 2;  // in the ready queue
+  // Wake-ups come in batches (a sleeping thread is woken once per half queue,
+  // not per chunk): Next() waits for wake_at chunks (or the last one, or a
+  // worker out of room), the worker for the queue to drain to wake_at.
+  size_t wake_at = 1;
 
   std::thread worker;
   std::atomic<bool> stopping{false};  // read by the worker between revisions
@@ -409,6 +413,8 @@ struct RevisionReader::Pipeline {
   int64_t ready_bytes = 0;                   // guarded by mu
   std::vector<std::unique_ptr<Chunk>> free;  // guarded by mu
   bool stop = false;                         // guarded by mu
+  bool consumer_waiting = false;             // guarded by mu
+  bool producer_waiting = false;             // guarded by mu
 
   std::unique_ptr<Chunk> current;  // Next()'s thread only
   size_t pos = 0;
@@ -492,18 +498,26 @@ void RevisionReader::ReadChunks() {
       ++c->size;
     }
     const bool end = c->end;
+    bool wake = false;
     {
       std::unique_lock<std::mutex> l(p.mu);
-      p.room_cv.wait(l, [&] {
+      auto room = [&] {
         return p.stop || p.ready.empty() ||
                (p.ready.size() < p.max_chunks &&
                 p.ready_bytes + c->text_bytes <= q_.read_ahead_bytes);
-      });
+      };
+      if (!room()) {
+        p.producer_waiting = true;
+        if (p.consumer_waiting) p.ready_cv.notify_one();  // take what is there
+        p.room_cv.wait(l, room);
+        p.producer_waiting = false;
+      }
       if (p.stop) return;
       p.ready_bytes += c->text_bytes;
       p.ready.push_back(std::move(c));
+      wake = p.consumer_waiting && (end || p.ready.size() >= p.wake_at);
     }
-    p.ready_cv.notify_one();
+    if (wake) p.ready_cv.notify_one();
     if (end) return;
   }
 }
@@ -515,6 +529,7 @@ Result<const RevisionData*> RevisionReader::NextPiped() {
     q_.chunk_text_bytes = std::max<int64_t>(q_.chunk_text_bytes, 1);
     pipe_->max_chunks =
         static_cast<size_t>(std::max<int64_t>(2, q_.read_ahead_bytes / q_.chunk_text_bytes));
+    pipe_->wake_at = pipe_->max_chunks / 2;
     pipe_->worker = std::thread([this] { ReadChunks(); });
   }
   Pipeline& p = *pipe_;
@@ -524,15 +539,25 @@ Result<const RevisionData*> RevisionReader::NextPiped() {
       return static_cast<const RevisionData*>(nullptr);
     }
     if (p.current) TrimChunk(&p.current->revs, 2 * q_.chunk_text_bytes);
+    bool wake = false;
     {
       std::unique_lock<std::mutex> l(p.mu);
       if (p.current) p.free.push_back(std::move(p.current));
-      p.ready_cv.wait(l, [&p] { return !p.ready.empty(); });
+      auto enough = [&p] {
+        return !p.ready.empty() &&
+               (p.ready.size() >= p.wake_at || p.ready.back()->end || p.producer_waiting);
+      };
+      if (p.ready.empty()) {
+        p.consumer_waiting = true;
+        p.ready_cv.wait(l, enough);
+        p.consumer_waiting = false;
+      }
       p.current = std::move(p.ready.front());
       p.ready.pop_front();
       p.ready_bytes -= p.current->text_bytes;
+      wake = p.producer_waiting && p.ready.size() <= p.wake_at;
     }
-    p.room_cv.notify_one();
+    if (wake) p.room_cv.notify_one();
     p.pos = 0;
   }
   return static_cast<const RevisionData*>(&p.current->revs[p.pos++]);

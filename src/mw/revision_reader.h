@@ -37,7 +37,9 @@
 // allocates nothing per text. At most read_ahead_bytes of text (and
 // read_ahead_bytes / chunk_text_bytes chunks, at least 2) wait in the queue,
 // always at least one chunk, so a single huge revision still passes. Memory:
-// the queue + the chunk being filled + the chunk being handed out. An error is
+// the queue + the chunk being filled + the chunk being handed out. A thread
+// that sleeps (Next() on an empty queue, the worker on a full one) is woken
+// once per half queue, not per chunk. An error is
 // delivered in order: the revisions read before the failing row first, then
 // the error (then again on every later call). Destroying the reader stops the
 // worker (checked per revision) and joins it.
