@@ -244,12 +244,8 @@ Result<std::unique_ptr<Connection>> ConnectSqlite(const DbSpec& spec) {
   if (!st.ok()) return st;
   // A 16 MiB page cache, and up to 128 MiB of the file memory-mapped (no copy
   // through read() for every page); both count in RSS, so both stay bounded.
-  // Read-only connections (exports) map up to 1 GiB: their pages are the
-  // kernel's clean page cache (shared, dropped under memory pressure, though
-  // counted in RSS), and reading them in place instead of pread()ing each
-  // into SQLite's cache saves the export's reading thread 15-25% of its CPU.
   (void)conn->Exec("PRAGMA cache_size=-16384");
-  (void)conn->Exec(spec.read_only ? "PRAGMA mmap_size=1073741824" : "PRAGMA mmap_size=134217728");
+  (void)conn->Exec("PRAGMA mmap_size=134217728");
   return std::unique_ptr<Connection>(std::move(conn));
 }
 
