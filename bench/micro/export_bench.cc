@@ -3,7 +3,9 @@
 // (mw::AppendEscapedIfClean) against the two passes it replaced
 // (mw::NeedsCleanUp, then format::AppendXmlText), on ASCII wikitext, on
 // interwiki-heavy text (ASCII with short runs of many scripts) and on
-// multilingual prose (Cyrillic, CJK, Arabic, Devanagari, emoji).
+// multilingual prose (Cyrillic, CJK, Arabic, Devanagari, emoji), and on the
+// texts of a wiki from the repo's generator (what bench/export.sh --generate
+// exports), one call per revision text as the export makes them.
 //   build/dumpworks_bench --benchmark_filter=Export
 #include <benchmark/benchmark.h>
 
@@ -11,8 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "format/xml_reader.h"
 #include "format/xml_writer.h"
 #include "mw/utfnormal.h"
+#include "stream/file_sink.h"
+#include "testing/generator.h"
 
 namespace {
 
@@ -60,6 +65,51 @@ const std::string& Multilingual() {
   return s;
 }
 
+// The revision texts of a small generated wiki (about 4 MB), parsed back out
+// of its XML.
+const std::vector<std::string>& GeneratedTexts() {
+  static const std::vector<std::string> texts = [] {
+    struct Collect : dw::format::XmlHandler {
+      std::vector<std::string> texts;
+      dw::Status OnHeader(const dw::format::XmlHeader&) override { return dw::Status::OK(); }
+      dw::Status OnPageStart(const dw::format::ParsedPage&) override { return dw::Status::OK(); }
+      dw::Status OnRevision(const dw::format::ParsedPage&,
+                            const dw::format::ParsedRevision& rev) override {
+        texts.push_back(rev.main.text.text);
+        return dw::Status::OK();
+      }
+      dw::Status OnPageEnd(const dw::format::ParsedPage&) override { return dw::Status::OK(); }
+    } collect;
+    std::string xml;
+    dw::stream::StringSink sink(&xml);
+    dw::testing::GeneratorOptions options;
+    options.pages = 40;
+    options.revisions = 800;
+    if (!dw::testing::GenerateWiki(options, &sink).ok() ||
+        !dw::format::ReadXmlString(xml, "generated", collect).ok()) {
+      std::abort();
+    }
+    return collect.texts;
+  }();
+  return texts;
+}
+
+void FusedGenerated(benchmark::State& state) {
+  const auto& texts = GeneratedTexts();
+  size_t bytes = 0;
+  for (const auto& t : texts) bytes += t.size();
+  std::string out;
+  out.reserve(64 << 10);
+  for (auto _ : state) {
+    for (const auto& t : texts) {
+      out.clear();
+      benchmark::DoNotOptimize(dw::mw::AppendEscapedIfClean(t, false, false, &out));
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+}
+
 void TwoPasses(benchmark::State& state, const std::string& text) {
   std::string out;
   out.reserve(text.size() * 2);
@@ -88,11 +138,13 @@ void BM_ExportTextTwoPassesInterwiki(benchmark::State& s) { TwoPasses(s, Interwi
 void BM_ExportTextFusedInterwiki(benchmark::State& s) { Fused(s, Interwiki()); }
 void BM_ExportTextTwoPassesMultilingual(benchmark::State& s) { TwoPasses(s, Multilingual()); }
 void BM_ExportTextFusedMultilingual(benchmark::State& s) { Fused(s, Multilingual()); }
+void BM_ExportTextFusedGenerated(benchmark::State& s) { FusedGenerated(s); }
 BENCHMARK(BM_ExportTextTwoPassesAscii);
 BENCHMARK(BM_ExportTextFusedAscii);
 BENCHMARK(BM_ExportTextTwoPassesInterwiki);
 BENCHMARK(BM_ExportTextFusedInterwiki);
 BENCHMARK(BM_ExportTextTwoPassesMultilingual);
 BENCHMARK(BM_ExportTextFusedMultilingual);
+BENCHMARK(BM_ExportTextFusedGenerated);
 
 }  // namespace

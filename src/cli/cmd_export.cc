@@ -119,6 +119,7 @@ int RunExport(int argc, char** argv) {
   std::optional<int64_t> start, end, revstart, revend;
   std::vector<std::string> outputs_raw, filters_raw, external_raw;
   int batch = 10000;
+  bool no_read_ahead = false;
   AddWikiOptions(app, &where);
   app.add_option("--siteinfo", siteinfo_path,
                  "api.php siteinfo JSON file (siprop=general|namespaces|namespacealiases), or the "
@@ -151,6 +152,9 @@ int RunExport(int argc, char** argv) {
   app.add_flag("--skip-footer", skip_footer, "no </mediawiki> footer");
   app.add_flag("--overwrite", overwrite, "replace existing output files");
   app.add_option("--batch-size", batch, "pages per database query")->check(CLI::Range(1, 10000000));
+  app.add_flag("--no-read-ahead", no_read_ahead,
+               "SQLite: read on the exporting thread (for benchmarks; same output)")
+      ->group("");
   int code = kExitOk;
   if (!ParseArgs(app, argc, argv, &code)) return code;
   ApplyCommonOptions(common);
@@ -226,6 +230,7 @@ int RunExport(int argc, char** argv) {
   opt.write_header = !skip_header;
   opt.write_footer = !skip_footer;
   opt.batch_size = batch;
+  opt.read_ahead = !no_read_ahead;
   if (!external.empty()) opt.external_store = &external;
 
   // Check everything that does not need the database before opening outputs.

@@ -297,6 +297,7 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
       q.rev_end = options.rev_end;
     }
     q.batch_pages = options.batch_size;
+    q.read_ahead = options.read_ahead;
     DW_ASSIGN_OR_RETURN(auto reader, mw::RevisionReader::Open(conn, q));
 
     int64_t current_page = -1;

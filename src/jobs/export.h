@@ -77,6 +77,9 @@ struct ExportOptions {
   mw::ExternalStore* external_store = nullptr;
   // Rows per database batch (keyset pagination); memory stays bounded by this.
   int batch_size = 10000;
+  // SQLite: read the database on a worker thread, ahead of the formatting
+  // (mw::RevisionQuery::read_ahead). Same output either way.
+  bool read_ahead = true;
 };
 
 // A revision (or log item) that could not be written as it should.

@@ -125,6 +125,28 @@ TEST_F(ExportTest, SeveralOutputsOnePassWithFilters) {
   EXPECT_EQ(Count(articles.data, "<title>MediaWiki:P5</title>"), 1);
 }
 
+TEST_F(ExportTest, ReadAheadOnAndOffWriteTheSameBytes) {
+  for (History h : {History::kFull, History::kCurrent}) {
+    for (bool stub : {false, true}) {
+      std::string out[2];
+      for (bool read_ahead : {false, true}) {
+        MemorySink sink;
+        std::vector<ExportOutput> outs(1);
+        outs[0].sink = &sink;
+        ExportOptions opt;
+        opt.history = h;
+        opt.stub = stub;
+        opt.batch_size = 2;
+        opt.read_ahead = read_ahead;
+        ASSERT_TRUE(Export(*conn_, site_, opt, outs, nullptr, nullptr).ok());
+        out[read_ahead] = sink.data;
+      }
+      EXPECT_EQ(Count(out[0], "<revision>"), h == History::kFull ? 10 : 5);
+      EXPECT_TRUE(out[0] == out[1]) << "stub " << stub;
+    }
+  }
+}
+
 TEST_F(ExportTest, UnitsAndMultistreamIndex) {
   MemorySink sink;
   std::vector<std::tuple<uint64_t, int64_t, std::string>> index;

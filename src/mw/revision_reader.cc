@@ -1,6 +1,11 @@
 #include "mw/revision_reader.h"
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 namespace dw::mw {
 namespace {
@@ -37,18 +42,38 @@ enum Col : size_t {  // the metadata columns, then (with text) the text row's
 
 void Assign(std::string* s, std::string_view v) { s->assign(v.data(), v.size()); }
 
-Status LoadNameTable(db::Connection& conn, std::string_view sql,
-                     std::unordered_map<int64_t, std::string>* out) {
+}  // namespace
+
+const std::string* RevisionReader::NameTable::Find(int64_t id) const {
+  if (id >= 0 && id < kMaxDense) {
+    const auto i = static_cast<size_t>(id);
+    return i < known.size() && known[i] ? &names[i] : nullptr;
+  }
+  auto it = large.find(id);
+  return it != large.end() ? &it->second : nullptr;
+}
+
+Status RevisionReader::LoadNameTable(db::Connection& conn, std::string_view sql, NameTable* out) {
   DW_ASSIGN_OR_RETURN(auto cur, conn.Query(conn.Sql(sql)));
   while (true) {
     DW_ASSIGN_OR_RETURN(bool more, cur->Next());
     if (!more) break;
-    (*out)[cur->row().Int(0)] = std::string(cur->row().Bytes(1));
+    const int64_t id = cur->row().Int(0);
+    std::string name(cur->row().Bytes(1));
+    if (id >= 0 && id < NameTable::kMaxDense) {
+      const auto i = static_cast<size_t>(id);
+      if (out->names.size() <= i) {
+        out->names.resize(i + 1);
+        out->known.resize(i + 1);
+      }
+      out->names[i] = std::move(name);
+      out->known[i] = 1;
+    } else {
+      out->large[id] = std::move(name);
+    }
   }
   return Status::OK();
 }
-
-}  // namespace
 
 Result<std::unique_ptr<RevisionReader>> RevisionReader::Open(db::Connection& conn,
                                                              const RevisionQuery& query) {
@@ -243,6 +268,10 @@ void RevisionReader::FillFromRow(const db::Row& row, bool new_revision, bool wit
       rev_.rd_namespace = static_cast<int>(row.Int(kRdNamespace));
       Assign(&rev_.rd_title, row.Bytes(kRdTitle));
       Assign(&rev_.rd_interwiki, row.Bytes(kRdInterwiki));
+    } else {
+      rev_.rd_namespace = 0;
+      rev_.rd_title.clear();
+      rev_.rd_interwiki.clear();
     }
     rev_.rev_id = row.Int(kRevId);
     rev_.parent_id = row.Int(kRevParent);
@@ -258,17 +287,15 @@ void RevisionReader::FillFromRow(const db::Row& row, bool new_revision, bool wit
   if (rev_.slots.size() <= rev_.slot_count) rev_.slots.emplace_back();
   SlotData& s = rev_.slots[rev_.slot_count++];
   int64_t role = row.Int(kSlotRole);
-  auto rit = roles_.find(role);
-  if (rit != roles_.end()) {
-    s.role = rit->second;
+  if (const std::string* name = roles_.Find(role)) {
+    s.role = *name;
   } else {
     s.role = "role" + std::to_string(role);
   }
   s.origin = row.Int(kSlotOrigin);
   s.model_id = row.Int(kContentModel);
-  auto mit = models_.find(s.model_id);
-  if (mit != models_.end()) {
-    s.model = mit->second;
+  if (const std::string* name = models_.Find(s.model_id)) {
+    s.model = *name;
   } else {
     s.model.clear();
   }
@@ -300,8 +327,15 @@ void RevisionReader::SortSlots(RevisionData* rev) {
   }
 }
 
-Result<const RevisionData*> RevisionReader::Next() {
-  if (grouped_) return NextGrouped();
+Status RevisionReader::ReadOne(RevisionData* out, bool* end) {
+  *end = false;
+  if (!error_.ok()) return error_;  // errors are final: never skip rows past one
+  Status st = ReadRows(out, end);
+  if (!st.ok()) error_ = st;
+  return st;
+}
+
+Status RevisionReader::ReadRows(RevisionData* out, bool* end) {
   if (!have_pending_row_) {
     while (true) {
       if (cursor_) {
@@ -311,11 +345,15 @@ Result<const RevisionData*> RevisionReader::Next() {
       }
       bool any = false;
       DW_RETURN_IF_ERROR(StartBatch(&any));
-      if (!any) return static_cast<const RevisionData*>(nullptr);
+      if (!any) {
+        *end = true;
+        return Status::OK();
+      }
     }
   }
   have_pending_row_ = false;
-  FillFromRow(cursor_->row(), /*new_revision=*/true, q_.load_text, &rev_);
+  RevisionData& rev = *out;
+  FillFromRow(cursor_->row(), /*new_revision=*/true, q_.load_text, &rev);
   while (true) {
     DW_ASSIGN_OR_RETURN(bool more, cursor_->Next());
     if (!more) {
@@ -323,20 +361,206 @@ Result<const RevisionData*> RevisionReader::Next() {
       break;
     }
     const db::Row& row = cursor_->row();
-    if (row.Int(kRevId) != rev_.rev_id) {
+    const int64_t rev_id = row.Int(kRevId);
+    if (rev_id != rev.rev_id) {
       int64_t page = row.Int(kPageId);
-      if (page < rev_.page_id || (page == rev_.page_id && row.Int(kRevId) < rev_.rev_id)) {
+      if (page < rev.page_id || (page == rev.page_id && rev_id < rev.rev_id)) {
         return Status::Aborted(conn_.spec().Describe() + ": rows came out of order (revision " +
-                               std::to_string(row.Int(kRevId)) + " after " +
-                               std::to_string(rev_.rev_id) + ")");
+                               std::to_string(rev_id) + " after " + std::to_string(rev.rev_id) +
+                               ")");
       }
       have_pending_row_ = true;
       break;
     }
-    FillFromRow(cursor_->row(), /*new_revision=*/false, q_.load_text, &rev_);
+    FillFromRow(row, /*new_revision=*/false, q_.load_text, &rev);
   }
-  SortSlots(&rev_);
+  SortSlots(&rev);
+  return Status::OK();
+}
+
+Result<const RevisionData*> RevisionReader::Next() {
+  if (grouped_) return NextGrouped();
+  if (q_.read_ahead) return NextPiped();
+  bool end = false;
+  DW_RETURN_IF_ERROR(ReadOne(&rev_, &end));
+  if (end) return static_cast<const RevisionData*>(nullptr);
   return static_cast<const RevisionData*>(&rev_);
+}
+
+// ---------------------------------------------------------------------------
+// SQLite read-ahead: the worker fills chunks, Next() hands them out.
+
+struct RevisionReader::Pipeline {
+  struct Chunk {
+    std::vector<RevisionData> revs;  // [0, size) are this chunk's; the rest keep capacity
+    size_t size = 0;
+    int64_t text_bytes = 0;
+    bool end = false;  // the last chunk; `status` says why
+    Status status;
+  };
+  size_t max_chunks = 2;  // in the ready queue
+  // Wake-ups come in batches (a sleeping thread is woken once per half queue,
+  // not per chunk): Next() waits for wake_at chunks (or the last one, or a
+  // worker out of room), the worker for the queue to drain to wake_at.
+  size_t wake_at = 1;
+
+  std::thread worker;
+  std::atomic<bool> stopping{false};  // read by the worker between revisions
+  std::mutex mu;
+  std::condition_variable ready_cv;          // a chunk is ready (Next() waits)
+  std::condition_variable room_cv;           // room in the queue, or stop (the worker waits)
+  std::deque<std::unique_ptr<Chunk>> ready;  // guarded by mu
+  int64_t ready_bytes = 0;                   // guarded by mu
+  std::vector<std::unique_ptr<Chunk>> free;  // guarded by mu
+  bool stop = false;                         // guarded by mu
+  bool consumer_waiting = false;             // guarded by mu
+  bool producer_waiting = false;             // guarded by mu
+
+  std::unique_ptr<Chunk> current;  // Next()'s thread only
+  size_t pos = 0;
+
+  void Stop() {
+    stopping.store(true, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> l(mu);
+      stop = true;
+    }
+    room_cv.notify_all();
+    if (worker.joinable()) worker.join();
+  }
+};
+
+void RevisionReader::PipelineDeleter::operator()(Pipeline* p) const {
+  p->Stop();
+  delete p;
+}
+
+namespace {
+
+int64_t TextBytes(const RevisionData& rev) {
+  int64_t n = 0;
+  for (size_t i = 0; i < rev.slot_count; ++i)
+    n += static_cast<int64_t>(rev.slots[i].text_raw.size());
+  return n;
+}
+
+// Before a chunk is reused: strings keep their capacity (no malloc per text in
+// the steady state), but not beyond about twice the chunk's text bound, so a
+// chunk that once held a huge revision does not hold its memory forever.
+void TrimChunk(std::vector<RevisionData>* revs, int64_t keep_bytes) {
+  int64_t kept = 0;
+  for (RevisionData& rev : *revs) {
+    for (SlotData& s : rev.slots) {
+      const auto cap = static_cast<int64_t>(s.text_raw.capacity());
+      if (kept + cap > keep_bytes && cap > 4096) {
+        std::string().swap(s.text_raw);
+      } else {
+        kept += cap;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void RevisionReader::ReadChunks() {
+  Pipeline& p = *pipe_;
+  while (true) {
+    std::unique_ptr<Pipeline::Chunk> c;
+    {
+      std::lock_guard<std::mutex> l(p.mu);
+      if (!p.free.empty()) {
+        c = std::move(p.free.back());
+        p.free.pop_back();
+      }
+    }
+    if (!c) c = std::make_unique<Pipeline::Chunk>();
+    c->size = 0;
+    c->text_bytes = 0;
+    c->end = false;
+    c->status = Status::OK();
+    while (c->size < q_.chunk_revisions && c->text_bytes < q_.chunk_text_bytes) {
+      if (p.stopping.load(std::memory_order_relaxed)) return;
+      if (c->revs.size() <= c->size) c->revs.emplace_back();
+      RevisionData& rev = c->revs[c->size];
+      bool end = false;
+      Status st = ReadOne(&rev, &end);
+      if (!st.ok()) {
+        c->end = true;
+        c->status = std::move(st);
+        break;
+      }
+      if (end) {
+        c->end = true;
+        break;
+      }
+      c->text_bytes += TextBytes(rev);
+      ++c->size;
+    }
+    const bool end = c->end;
+    bool wake = false;
+    {
+      std::unique_lock<std::mutex> l(p.mu);
+      auto room = [&] {
+        return p.stop || p.ready.empty() ||
+               (p.ready.size() < p.max_chunks &&
+                p.ready_bytes + c->text_bytes <= q_.read_ahead_bytes);
+      };
+      if (!room()) {
+        p.producer_waiting = true;
+        if (p.consumer_waiting) p.ready_cv.notify_one();  // take what is there
+        p.room_cv.wait(l, room);
+        p.producer_waiting = false;
+      }
+      if (p.stop) return;
+      p.ready_bytes += c->text_bytes;
+      p.ready.push_back(std::move(c));
+      wake = p.consumer_waiting && (end || p.ready.size() >= p.wake_at);
+    }
+    if (wake) p.ready_cv.notify_one();
+    if (end) return;
+  }
+}
+
+Result<const RevisionData*> RevisionReader::NextPiped() {
+  if (!pipe_) {
+    pipe_.reset(new Pipeline);
+    q_.chunk_revisions = std::max<size_t>(q_.chunk_revisions, 1);
+    q_.chunk_text_bytes = std::max<int64_t>(q_.chunk_text_bytes, 1);
+    pipe_->max_chunks =
+        static_cast<size_t>(std::max<int64_t>(2, q_.read_ahead_bytes / q_.chunk_text_bytes));
+    pipe_->wake_at = pipe_->max_chunks / 2;
+    pipe_->worker = std::thread([this] { ReadChunks(); });
+  }
+  Pipeline& p = *pipe_;
+  while (!p.current || p.pos >= p.current->size) {
+    if (p.current && p.current->end) {
+      if (!p.current->status.ok()) return p.current->status;
+      return static_cast<const RevisionData*>(nullptr);
+    }
+    if (p.current) TrimChunk(&p.current->revs, 2 * q_.chunk_text_bytes);
+    bool wake = false;
+    {
+      std::unique_lock<std::mutex> l(p.mu);
+      if (p.current) p.free.push_back(std::move(p.current));
+      auto enough = [&p] {
+        return !p.ready.empty() &&
+               (p.ready.size() >= p.wake_at || p.ready.back()->end || p.producer_waiting);
+      };
+      if (p.ready.empty()) {
+        p.consumer_waiting = true;
+        p.ready_cv.wait(l, enough);
+        p.consumer_waiting = false;
+      }
+      p.current = std::move(p.ready.front());
+      p.ready.pop_front();
+      p.ready_bytes -= p.current->text_bytes;
+      wake = p.producer_waiting && p.ready.size() <= p.wake_at;
+    }
+    if (wake) p.room_cv.notify_one();
+    p.pos = 0;
+  }
+  return static_cast<const RevisionData*>(&p.current->revs[p.pos++]);
 }
 
 // ---------------------------------------------------------------------------

@@ -80,7 +80,8 @@ struct RevisionReader::Grouped {
 
 RevisionReader::RevisionReader(db::Connection& conn, RevisionQuery query)
     : conn_(conn), q_(std::move(query)) {}
-RevisionReader::~RevisionReader() = default;  // grouped_ first: joins the worker
+// pipe_ (SQLite) and grouped_ (MariaDB) first: they join their worker.
+RevisionReader::~RevisionReader() = default;
 
 namespace {
 

@@ -1,0 +1,325 @@
+#include "mw/revision_reader.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace dw::mw {
+namespace {
+
+// Everything a revision carries, as one string (to compare two reads).
+std::string Describe(const RevisionData& r) {
+  std::string s = std::to_string(r.page_id) + "|" + std::to_string(r.page_ns) + "|" + r.page_title +
+                  "|" + std::to_string(r.page_is_redirect) + "|" + std::to_string(r.page_latest) +
+                  "|" + std::to_string(r.has_redirect_row) + "|" + std::to_string(r.rd_namespace) +
+                  "|" + r.rd_title + "|" + r.rd_interwiki + "|" + std::to_string(r.rev_id) + "|" +
+                  std::to_string(r.parent_id) + "|" + r.timestamp + "|" + std::to_string(r.minor) +
+                  "|" + std::to_string(r.deleted) + "|" + std::to_string(r.user_id) + "|" +
+                  r.user_text + "|" + r.comment + "|" + r.sha1 + "|" +
+                  std::to_string(r.slot_count) + "\n";
+  for (size_t i = 0; i < r.slot_count; ++i) {
+    const SlotData& x = r.slots[i];
+    s += "  " + x.role + "|" + std::to_string(x.origin) + "|" + x.model + "|" +
+         std::to_string(x.model_id) + "|" + std::to_string(x.size) + "|" + x.sha1 + "|" +
+         x.address + "|" + std::to_string(x.has_text_row) + "|" + x.text_flags + "|" +
+         std::to_string(x.text_raw.size()) + "|" + x.text_raw + "\n";
+  }
+  return s;
+}
+
+// A hostile MediaWiki-shaped wiki on SQLite: 80 pages of 1-6 revisions, some
+// pages whose revision ids do not follow their timestamps (the sorted query),
+// multi-slot revisions (slot rows in reverse role order), missing text rows,
+// non-text addresses, deleted bits, an unknown content model, redirects,
+// binary texts and one 10 MB text.
+class RevisionReaderTest : public ::testing::Test {
+ protected:
+  static constexpr int kPages = 80;
+  static constexpr int64_t kBigRev = 200;  // its text is 10 MB
+
+  void SetUp() override {
+    char tmpl[] = "/tmp/dw-revreader-test.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    spec_.path = dir_ + "/w.sqlite";
+    auto c = db::Connect(spec_);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    conn_ = std::move(*c);
+    ASSERT_TRUE(conn_
+                    ->Exec(R"(
+PRAGMA page_size=1024;
+CREATE TABLE page (page_id INTEGER PRIMARY KEY, page_namespace INTEGER, page_title BLOB, page_is_redirect INTEGER, page_latest INTEGER);
+CREATE TABLE revision (rev_id INTEGER PRIMARY KEY, rev_page INTEGER, rev_comment_id INTEGER, rev_actor INTEGER, rev_timestamp BLOB, rev_minor_edit INTEGER, rev_deleted INTEGER, rev_len INTEGER, rev_parent_id INTEGER, rev_sha1 BLOB);
+CREATE INDEX rev_page_timestamp ON revision (rev_page, rev_timestamp);
+CREATE TABLE comment (comment_id INTEGER PRIMARY KEY, comment_hash INTEGER, comment_text BLOB, comment_data BLOB);
+CREATE TABLE actor (actor_id INTEGER PRIMARY KEY, actor_user INTEGER, actor_name BLOB);
+CREATE TABLE slots (slot_revision_id INTEGER, slot_role_id INTEGER, slot_content_id INTEGER, slot_origin INTEGER, PRIMARY KEY (slot_revision_id, slot_role_id));
+CREATE TABLE content (content_id INTEGER PRIMARY KEY, content_size INTEGER, content_sha1 BLOB, content_model INTEGER, content_address BLOB);
+CREATE TABLE content_models (model_id INTEGER PRIMARY KEY, model_name BLOB);
+CREATE TABLE slot_roles (role_id INTEGER PRIMARY KEY, role_name BLOB);
+CREATE TABLE text (old_id INTEGER PRIMARY KEY, old_text BLOB, old_flags BLOB);
+CREATE TABLE redirect (rd_from INTEGER PRIMARY KEY, rd_namespace INTEGER, rd_title BLOB, rd_interwiki BLOB, rd_fragment BLOB);
+INSERT INTO comment VALUES (1, 0, 'first <&>', NULL), (2, 0, '', NULL);
+INSERT INTO actor VALUES (1, 1, 'Admin'), (2, NULL, '127.0.0.1');
+INSERT INTO content_models VALUES (1, 'wikitext'), (2, 'json'), (70000, 'far');
+INSERT INTO slot_roles VALUES (1, 'main'), (2, 'zeta'), (3, 'alpha');
+BEGIN;
+)")
+                    .ok());
+    auto text_stmt = conn_->Prepare("INSERT INTO text VALUES (?, ?, ?)");
+    ASSERT_TRUE(text_stmt.ok());
+    int64_t rev = 1;
+    auto exec = [&](const std::string& sql) { ASSERT_TRUE(conn_->Exec(sql).ok()) << sql; };
+    for (int p = 1; p <= kPages; ++p) {
+      const int nrev = 1 + (p * 7) % 6;
+      // Timestamps run against the ids (then a batch is sorted) in the first half.
+      const bool reversed = p % 5 == 0 && p <= kPages / 2;
+      int64_t latest = 0;
+      for (int k = 0; k < nrev; ++k, ++rev) {
+        const int ts = reversed ? 50 - k : 10 + k;
+        const std::string r = std::to_string(rev);
+        exec("INSERT INTO revision VALUES (" + r + ", " + std::to_string(p) + ", " +
+             std::to_string(1 + rev % 2) + ", " + std::to_string(1 + rev % 3 % 2) +
+             ", '200101010000" + std::to_string(ts) + "', " + std::to_string(rev % 2) + ", " +
+             std::to_string(rev % 4 == 0 ? rev % 16 : 0) + ", 1, " + std::to_string(rev - 1) +
+             ", 'sha" + r + "')");
+        // Slots: alpha (3) before main (1) for every third revision.
+        static constexpr int kOne[] = {1}, kTwo[] = {3, 1}, kThree[] = {2, 3, 1};
+        std::span<const int> roles = rev % 17 == 0  ? std::span<const int>(kThree)
+                                     : rev % 3 == 0 ? std::span<const int>(kTwo)
+                                                    : std::span<const int>(kOne);
+        for (int role : roles) {
+          const int64_t content = rev * 10 + role;
+          const std::string cid = std::to_string(content);
+          std::string address = "tt:" + cid;
+          if (rev % 7 == 0 && role == 1) address = "tt:999999" + r;          // missing text row
+          if (rev % 11 == 0 && role == 1) address = "es:DB://cluster/" + r;  // not a text row
+          const int model = rev % 13 == 0 ? 9 : (role == 1 ? 1 : (rev % 19 == 0 ? 70000 : 2));
+          exec("INSERT INTO slots VALUES (" + r + ", " + std::to_string(role) + ", " + cid + ", " +
+               r + ")");
+          exec("INSERT INTO content VALUES (" + cid + ", 5, 'csha" + cid + "', " +
+               std::to_string(model) + ", '" + address + "')");
+          std::string text;
+          if (rev == kBigRev && role == 1) {
+            text.assign(10 << 20, 'B');
+          } else {
+            text = "text of " + cid + " <&\"> ";
+            text.push_back('\0');
+            text.append(static_cast<size_t>(rev % 50) * 37, static_cast<char>('a' + rev % 26));
+          }
+          db::Value v[] = {content, std::string_view(text),
+                           std::string_view(rev % 9 == 0 ? "gzip" : "utf-8")};
+          ASSERT_TRUE((*text_stmt)->Bind(v).ok());
+          ASSERT_TRUE((*text_stmt)->Execute().ok());
+        }
+        latest = rev;
+      }
+      exec("INSERT INTO page VALUES (" + std::to_string(p) + ", " + std::to_string(p % 4) +
+           ", 'Page_" + std::to_string(p) + "', " + std::to_string(p % 6 == 0) + ", " +
+           std::to_string(latest) + ")");
+      if (p % 6 == 0) {
+        exec("INSERT INTO redirect VALUES (" + std::to_string(p) + ", 0, 'Target_" +
+             std::to_string(p) + "', '', '')");
+      }
+    }
+    (*text_stmt).reset();
+    exec("COMMIT");
+    revisions_ = rev - 1;
+  }
+  void TearDown() override {
+    conn_.reset();
+    std::remove(spec_.path.c_str());
+    rmdir(dir_.c_str());
+  }
+
+  // Reads everything; returns the description of every revision, then the
+  // error (if any) as "ERROR: ...".
+  std::string ReadAll(const RevisionQuery& q, int64_t* count = nullptr) {
+    auto r = RevisionReader::Open(*conn_, q);
+    if (!r.ok()) return "OPEN: " + r.status().ToString();
+    std::string out;
+    int64_t n = 0;
+    while (true) {
+      auto rev = (*r)->Next();
+      if (!rev.ok()) {
+        out += "ERROR: " + rev.status().ToString() + "\n";
+        // Every later call repeats the error.
+        auto again = (*r)->Next();
+        EXPECT_FALSE(again.ok());
+        if (!again.ok()) {
+          EXPECT_EQ(again.status().ToString(), rev.status().ToString());
+        }
+        break;
+      }
+      if (*rev == nullptr) break;
+      ++n;
+      out += Describe(**rev);
+    }
+    if (count) *count = n;
+    return out;
+  }
+
+  static RevisionQuery Tiny(RevisionQuery q) {
+    q.batch_pages = 7;
+    q.chunk_revisions = 3;
+    q.chunk_text_bytes = 500;
+    q.read_ahead_bytes = 1000;  // less than the 10 MB text: one chunk passes anyway
+    return q;
+  }
+
+  std::string dir_;
+  db::DbSpec spec_;
+  std::unique_ptr<db::Connection> conn_;
+  int64_t revisions_ = 0;
+};
+
+TEST_F(RevisionReaderTest, ReadAheadGivesTheSameRevisions) {
+  for (bool current : {false, true}) {
+    for (bool text : {true, false}) {
+      SCOPED_TRACE(std::string(current ? "current" : "full") + (text ? " with text" : " stub"));
+      RevisionQuery q;
+      q.current = current;
+      q.load_text = text;
+      q.read_ahead = false;
+      int64_t n_off = 0, n_on = 0, n_tiny = 0;
+      const std::string off = ReadAll(q, &n_off);
+      q.read_ahead = true;
+      const std::string on = ReadAll(q, &n_on);
+      const std::string tiny = ReadAll(Tiny(q), &n_tiny);
+      EXPECT_EQ(n_off, current ? kPages : revisions_);
+      EXPECT_EQ(off.find("ERROR"), std::string::npos);
+      EXPECT_EQ(n_on, n_off);
+      EXPECT_EQ(n_tiny, n_off);
+      EXPECT_TRUE(on == off) << "read-ahead output differs";
+      EXPECT_TRUE(tiny == off) << "read-ahead output (tiny chunks) differs";
+      if (text && !current) {
+        EXPECT_NE(off.find(std::string(1000, 'B')), std::string::npos);  // the 10 MB text
+      }
+    }
+  }
+}
+
+TEST_F(RevisionReaderTest, SlotsSortedNamesByIdAndMissingRows) {
+  RevisionQuery q = Tiny(RevisionQuery());
+  auto r = RevisionReader::Open(*conn_, q);
+  ASSERT_TRUE(r.ok());
+  int multi = 0, missing = 0, unknown_model = 0, far_model = 0, redirects = 0;
+  int64_t last_page = 0, last_rev = 0;
+  while (true) {
+    auto rev = (*r)->Next();
+    ASSERT_TRUE(rev.ok()) << rev.status().ToString();
+    if (*rev == nullptr) break;
+    const RevisionData& d = **rev;
+    ASSERT_TRUE(d.page_id > last_page || (d.page_id == last_page && d.rev_id > last_rev));
+    last_page = d.page_id;
+    last_rev = d.rev_id;
+    ASSERT_GE(d.slot_count, 1u);
+    EXPECT_EQ(d.slots[0].role, "main");
+    if (d.slot_count == 2) {
+      ++multi;
+      EXPECT_EQ(d.slots[1].role, "alpha");
+    }
+    if (d.slot_count == 3) {
+      EXPECT_EQ(d.slots[2].role, "zeta");
+    }
+    if (d.rev_id % 7 == 0 && d.rev_id % 11 != 0) {
+      EXPECT_FALSE(d.slots[0].has_text_row);
+      ++missing;
+    } else if (d.rev_id % 11 == 0) {
+      EXPECT_FALSE(d.slots[0].has_text_row);
+    } else {
+      EXPECT_TRUE(d.slots[0].has_text_row) << d.rev_id;
+    }
+    for (size_t i = 0; i < d.slot_count; ++i) {
+      if (d.slots[i].model_id == 9) {
+        EXPECT_EQ(d.slots[i].model, "");
+        ++unknown_model;
+      }
+      if (d.slots[i].model_id == 70000) {
+        EXPECT_EQ(d.slots[i].model, "far");
+        ++far_model;
+      }
+    }
+    if (d.has_redirect_row) {
+      EXPECT_EQ(d.rd_title, "Target_" + std::to_string(d.page_id));
+      ++redirects;
+    } else {
+      EXPECT_EQ(d.rd_title, "");
+    }
+  }
+  EXPECT_GT(multi, 10);
+  EXPECT_GT(missing, 5);
+  EXPECT_GT(unknown_model, 3);
+  EXPECT_GT(far_model, 0);
+  EXPECT_GT(redirects, 5);
+}
+
+// Overwrites the "next overflow page" pointer of a page of the 10 MB text:
+// reading that row fails with SQLITE_CORRUPT, in the middle of the wiki.
+void CorruptBigText(const std::string& path) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(f.good());
+  const size_t page = 1024;
+  std::string buf(page, '\0');
+  for (size_t off = 0;; off += page) {
+    f.seekg(static_cast<std::streamoff>(off));
+    if (!f.read(buf.data(), static_cast<std::streamsize>(page))) break;
+    if (buf.find_first_not_of('B', 4) == std::string::npos) {
+      f.seekp(static_cast<std::streamoff>(off));
+      f.write("\x7f\xff\xff\xff", 4);  // a page number far beyond the file
+      return;
+    }
+  }
+  FAIL() << "no overflow page of the big text found";
+}
+
+TEST_F(RevisionReaderTest, ErrorMidStreamComesAfterTheEarlierRevisions) {
+  conn_.reset();
+  CorruptBigText(spec_.path);
+  auto c = db::Connect(spec_);
+  ASSERT_TRUE(c.ok());
+  conn_ = std::move(*c);
+  RevisionQuery q;
+  q.read_ahead = false;
+  int64_t n_off = 0, n_on = 0, n_tiny = 0;
+  const std::string off = ReadAll(q, &n_off);
+  q.read_ahead = true;
+  const std::string on = ReadAll(q, &n_on);
+  const std::string tiny = ReadAll(Tiny(q), &n_tiny);
+  ASSERT_NE(off.find("ERROR: "), std::string::npos) << "the corruption was not noticed";
+  EXPECT_NE(off.find("malformed"), std::string::npos) << off.substr(off.find("ERROR"));
+  // Every revision before the big one but the last (whose end is only known
+  // from the next row: the failing one), then the error.
+  EXPECT_EQ(n_off, kBigRev - 2);
+  EXPECT_EQ(n_on, n_off);
+  EXPECT_EQ(n_tiny, n_off);
+  EXPECT_TRUE(on == off);
+  EXPECT_TRUE(tiny == off);
+}
+
+TEST_F(RevisionReaderTest, DestroyedEarlyStopsTheWorker) {
+  for (int calls : {0, 1, 3, 50}) {
+    RevisionQuery q = Tiny(RevisionQuery());
+    auto r = RevisionReader::Open(*conn_, q);
+    ASSERT_TRUE(r.ok());
+    for (int i = 0; i < calls; ++i) {
+      auto rev = (*r)->Next();
+      ASSERT_TRUE(rev.ok());
+      ASSERT_NE(*rev, nullptr);
+    }
+    r->reset();  // must not hang: the worker waits for room in the queue
+  }
+  // The connection is usable again afterwards.
+  auto cur = conn_->Query("SELECT COUNT(*) FROM revision");
+  ASSERT_TRUE(cur.ok());
+  ASSERT_TRUE(*(*cur)->Next());
+  EXPECT_EQ((*cur)->row().Int(0), revisions_);
+}
+
+}  // namespace
+}  // namespace dw::mw
