@@ -94,6 +94,21 @@ INSERT INTO slot_roles VALUES (1, 'main');
     return n;
   }
 
+  // One export of the fixture's wiki into memory (batches of 2 pages).
+  std::string ExportToString(History h, bool stub, bool read_ahead, ExportStats* stats) {
+    MemorySink sink;
+    std::vector<ExportOutput> outs(1);
+    outs[0].sink = &sink;
+    ExportOptions opt;
+    opt.history = h;
+    opt.stub = stub;
+    opt.batch_size = 2;
+    opt.read_ahead = read_ahead;
+    Status st = Export(*conn_, site_, opt, outs, nullptr, stats);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return sink.data;
+  }
+
   std::string dir_;
   std::unique_ptr<db::Connection> conn_;
   mw::SiteInfo site_ = mw::SiteInfo::Defaults("w");
@@ -130,16 +145,7 @@ TEST_F(ExportTest, ReadAheadOnAndOffWriteTheSameBytes) {
     for (bool stub : {false, true}) {
       std::string out[2];
       for (bool read_ahead : {false, true}) {
-        MemorySink sink;
-        std::vector<ExportOutput> outs(1);
-        outs[0].sink = &sink;
-        ExportOptions opt;
-        opt.history = h;
-        opt.stub = stub;
-        opt.batch_size = 2;
-        opt.read_ahead = read_ahead;
-        ASSERT_TRUE(Export(*conn_, site_, opt, outs, nullptr, nullptr).ok());
-        out[read_ahead] = sink.data;
+        out[read_ahead] = ExportToString(h, stub, read_ahead, nullptr);
       }
       EXPECT_EQ(Count(out[0], "<revision>"), h == History::kFull ? 10 : 5);
       EXPECT_TRUE(out[0] == out[1]) << "stub " << stub;
@@ -202,24 +208,16 @@ TEST_F(ExportTest, RevisionsByIdWhateverTheTimestamps) {
                   .ok());
   for (History h : {History::kFull, History::kCurrent}) {
     for (bool stub : {false, true}) {
-      MemorySink sink;
-      std::vector<ExportOutput> outs(1);
-      outs[0].sink = &sink;
-      ExportOptions opt;
-      opt.history = h;
-      opt.stub = stub;
-      opt.batch_size = 2;
       ExportStats stats;
-      Status st = Export(*conn_, site_, opt, outs, nullptr, &stats);
-      ASSERT_TRUE(st.ok()) << st.ToString();
+      const std::string data = ExportToString(h, stub, /*read_ahead=*/true, &stats);
       EXPECT_EQ(stats.revisions, h == History::kFull ? 10 : 5);
-      size_t r30 = sink.data.find("<id>30</id>"), r31 = sink.data.find("<id>31</id>");
+      size_t r30 = data.find("<id>30</id>"), r31 = data.find("<id>31</id>");
       ASSERT_NE(r31, std::string::npos);
       if (h == History::kFull) {
         ASSERT_NE(r30, std::string::npos);
         EXPECT_LT(r30, r31);
-        EXPECT_LT(sink.data.find("<id>21</id>"), r30);
-        EXPECT_LT(r31, sink.data.find("<id>40</id>"));
+        EXPECT_LT(data.find("<id>21</id>"), r30);
+        EXPECT_LT(r31, data.find("<id>40</id>"));
       }
     }
   }

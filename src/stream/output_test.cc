@@ -24,6 +24,14 @@ std::string Slurp(const std::string& path) {
   return r.ok() ? *r : "";
 }
 
+// Appends `in` to `sink` in 64 KiB pieces; the first error, if any.
+Status AppendInPieces(Sink* sink, std::string_view in) {
+  Status s;
+  for (size_t pos = 0; pos < in.size() && s.ok(); pos += 65536)
+    s = sink->Append(in.substr(pos, 65536));
+  return s;
+}
+
 Result<std::string> DecodeFile(const std::string& path) {
   auto src = OpenInput(Env::Default(), path);
   if (!src.ok()) return src.status();
@@ -156,9 +164,7 @@ TEST_P(DiskFullTest, DiskFullIsAnErrorAndLeavesNothing) {
   auto out = OpenOutput(&env, path, o);
   ASSERT_TRUE(out.ok());
   std::string in = test::RandomBytes(3'000'000);
-  Status s;
-  for (size_t pos = 0; pos < in.size() && s.ok(); pos += 65536)
-    s = (*out)->sink()->Append(std::string_view(in).substr(pos, 65536));
+  Status s = AppendInPieces((*out)->sink(), in);
   if (s.ok()) s = (*out)->Publish();
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(s.IsIOError()) << s.ToString();
@@ -566,9 +572,7 @@ TEST_P(WritebackErrorTest, IsAnErrorNamingTheFileAndNothingIsPublished) {
   auto out = OpenOutput(&env, path, o);
   ASSERT_TRUE(out.ok());
   std::string in = test::RandomBytes(3'000'000);
-  Status s;
-  for (size_t pos = 0; pos < in.size() && s.ok(); pos += 65536)
-    s = (*out)->sink()->Append(std::string_view(in).substr(pos, 65536));
+  Status s = AppendInPieces((*out)->sink(), in);
   if (s.ok()) s = (*out)->Publish();
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(s.IsIOError()) << s.ToString();
@@ -594,9 +598,7 @@ TEST(OutputFileWriteback, HelperThreadErrorsReachTheWriter) {
   auto out = OpenOutput(&env, path, o);
   ASSERT_TRUE(out.ok());
   std::string in = test::RandomBytes(3'000'000);
-  Status s;
-  for (size_t pos = 0; pos < in.size() && s.ok(); pos += 65536)
-    s = (*out)->sink()->Append(std::string_view(in).substr(pos, 65536));
+  Status s = AppendInPieces((*out)->sink(), in);
   ASSERT_FALSE(s.ok()) << "the error surfaced only at Publish()";
   EXPECT_NE(s.ToString().find("fsync " + path + ".inprog: Input/output error"), std::string::npos)
       << s.ToString();
