@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "testing/mini_schema.h"
+
 namespace dw::mw {
 namespace {
 
@@ -50,19 +52,11 @@ class RevisionReaderTest : public ::testing::Test {
     auto c = db::Connect(spec_);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     conn_ = std::move(*c);
+    ASSERT_TRUE(conn_->Exec("PRAGMA page_size=1024").ok());
+    ASSERT_TRUE(conn_->Exec(dw::testing::kMiniExportSchemaSql).ok());
     ASSERT_TRUE(conn_
                     ->Exec(R"(
-PRAGMA page_size=1024;
-CREATE TABLE page (page_id INTEGER PRIMARY KEY, page_namespace INTEGER, page_title BLOB, page_is_redirect INTEGER, page_latest INTEGER);
-CREATE TABLE revision (rev_id INTEGER PRIMARY KEY, rev_page INTEGER, rev_comment_id INTEGER, rev_actor INTEGER, rev_timestamp BLOB, rev_minor_edit INTEGER, rev_deleted INTEGER, rev_len INTEGER, rev_parent_id INTEGER, rev_sha1 BLOB);
 CREATE INDEX rev_page_timestamp ON revision (rev_page, rev_timestamp);
-CREATE TABLE comment (comment_id INTEGER PRIMARY KEY, comment_hash INTEGER, comment_text BLOB, comment_data BLOB);
-CREATE TABLE actor (actor_id INTEGER PRIMARY KEY, actor_user INTEGER, actor_name BLOB);
-CREATE TABLE slots (slot_revision_id INTEGER, slot_role_id INTEGER, slot_content_id INTEGER, slot_origin INTEGER, PRIMARY KEY (slot_revision_id, slot_role_id));
-CREATE TABLE content (content_id INTEGER PRIMARY KEY, content_size INTEGER, content_sha1 BLOB, content_model INTEGER, content_address BLOB);
-CREATE TABLE content_models (model_id INTEGER PRIMARY KEY, model_name BLOB);
-CREATE TABLE slot_roles (role_id INTEGER PRIMARY KEY, role_name BLOB);
-CREATE TABLE text (old_id INTEGER PRIMARY KEY, old_text BLOB, old_flags BLOB);
 CREATE TABLE redirect (rd_from INTEGER PRIMARY KEY, rd_namespace INTEGER, rd_title BLOB, rd_interwiki BLOB, rd_fragment BLOB);
 INSERT INTO comment VALUES (1, 0, 'first <&>', NULL), (2, 0, '', NULL);
 INSERT INTO actor VALUES (1, 1, 'Admin'), (2, NULL, '127.0.0.1');
