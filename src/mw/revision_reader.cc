@@ -1,11 +1,16 @@
 #include "mw/revision_reader.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
+#include <chrono>
 #include <deque>
 #include <mutex>
 #include <thread>
+
+#include "base/log.h"
+#include "base/ordered_queues.h"
 
 namespace dw::mw {
 namespace {
@@ -187,7 +192,8 @@ Status RevisionReader::Init() {
     if (q_.current && !rev_range.empty()) sql += " WHERE 1" + rev_range;
   }
   sql_ = conn_.Sql(sql);
-  return InitPageRange();
+  DW_RETURN_IF_ERROR(InitPageRange());
+  return InitConnections();
 }
 
 Status RevisionReader::InitPageRange() {
@@ -209,30 +215,115 @@ Status RevisionReader::InitPageRange() {
   return Status::OK();
 }
 
-Status RevisionReader::FindBatchEnd(int64_t* hi) {
-  // The batch is [next_page_, hi): hi is the page id batch_pages pages on.
-  *hi = max_page_id_ + 1;
-  db::Value params[] = {next_page_, int64_t{q_.batch_pages}};
-  DW_ASSIGN_OR_RETURN(auto cur,
-                      conn_.Query(conn_.Sql("SELECT page_id FROM {page} WHERE page_id >= ? "
-                                            "ORDER BY page_id LIMIT 1 OFFSET ?"),
-                                  params));
-  DW_ASSIGN_OR_RETURN(bool found, cur->Next());
-  if (found) *hi = std::min(*hi, cur->row().Int(0));
+// The batch plan: lo[i - base] is the first page id of batch i; batch k is
+// [lo[k], lo[k + 1]). Filled in order, on demand; entries below every
+// worker's current batch are dropped, so it stays small.
+struct RevisionReader::Plan {
+  std::mutex mu;
+  std::deque<int64_t> lo;
+  size_t base = 0;
+  std::vector<size_t> active;  // per shard: the batch it asked for last
+  bool by_revisions = false;   // --full on several connections: batches by text size
+  int64_t revs_read = 0, text_bytes_read = 0;  // finished batches (size estimate)
+};
+
+void RevisionReader::PlanDeleter::operator()(Plan* p) const { delete p; }
+
+Status RevisionReader::InitConnections() {
+  plan_.reset(new Plan);
+  plan_->lo.push_back(exhausted_ ? max_page_id_ + 1 : next_page_);
+  shards_.resize(1);
+  shards_[0].conn = &conn_;
+  size_t n = 1;
+  if (q_.read_ahead && q_.read_connections > 1) {
+    // Every connection must read the caller's snapshot: see the header.
+    const std::string& path = conn_.spec().path;
+    bool shareable =
+        !path.empty() && path != ":memory:" && path.find("mode=memory") == std::string::npos;
+    if (shareable) {
+      DW_ASSIGN_OR_RETURN(auto cur, conn_.Query("PRAGMA journal_mode"));
+      DW_ASSIGN_OR_RETURN(bool any, cur->Next());
+      const std::string_view mode = any ? cur->row().Bytes(0) : std::string_view("wal");
+      shareable = mode != "wal" && mode != "memory";
+    }
+    if (shareable) n = static_cast<size_t>(q_.read_connections);
+  }
+  plan_->by_revisions = n > 1 && !q_.current;
+  plan_->active.assign(n, 0);
+  shards_.resize(n);
+  for (size_t i = 1; i < n; ++i) {
+    DW_ASSIGN_OR_RETURN(shards_[i].owned, db::Connect(conn_.spec()));
+    DW_RETURN_IF_ERROR(shards_[i].owned->BeginSnapshot());
+    shards_[i].conn = shards_[i].owned.get();
+  }
   return Status::OK();
 }
 
-Status RevisionReader::StartBatch(bool* any) {
-  *any = false;
-  cursor_.reset();
-  if (exhausted_) return Status::OK();
-  int64_t hi = 0;
-  DW_RETURN_IF_ERROR(FindBatchEnd(&hi));
-  db::Value params[] = {next_page_, hi};
+Status RevisionReader::FindBatchEnd(db::Connection& conn, int64_t from, int64_t count,
+                                    bool by_revisions, int64_t* hi) {
+  *hi = max_page_id_ + 1;
+  db::Value params[] = {from, count};
+  // The (rev_page, rev_timestamp) index gives the page of the count-th
+  // revision on; the batch ends before that page, or after `from` if that
+  // page alone has more.
+  DW_ASSIGN_OR_RETURN(
+      auto cur, conn.Query(conn.Sql(by_revisions ? "SELECT rev_page FROM {revision} WHERE rev_page "
+                                                   ">= ? ORDER BY rev_page LIMIT 1 OFFSET ?"
+                                                 : "SELECT page_id FROM {page} WHERE page_id >= ? "
+                                                   "ORDER BY page_id LIMIT 1 OFFSET ?"),
+                           params));
+  DW_ASSIGN_OR_RETURN(bool found, cur->Next());
+  if (found) *hi = std::min(*hi, std::max(cur->row().Int(0), from + 1));
+  return Status::OK();
+}
+
+Status RevisionReader::FindBatchEnd(int64_t* hi) {
+  return FindBatchEnd(conn_, next_page_, q_.batch_pages, false, hi);
+}
+
+Status RevisionReader::BatchRange(Shard& s, size_t w, size_t k, int64_t* lo, int64_t* hi,
+                                  bool* exists) {
+  Plan& p = *plan_;
+  std::lock_guard<std::mutex> l(p.mu);
+  p.active[w] = k;
+  const size_t keep = *std::min_element(p.active.begin(), p.active.end());
+  while (p.base < keep && p.lo.size() > 1) {
+    p.lo.pop_front();
+    ++p.base;
+  }
+  while (p.base + p.lo.size() < k + 2 && p.lo.back() <= max_page_id_) {
+    int64_t count = q_.batch_pages;
+    if (p.by_revisions) {
+      // About batch_text_bytes of text, by the average so far.
+      int64_t est = 256;
+      if (p.revs_read > 0 && p.text_bytes_read > 0) {
+        est = q_.batch_text_bytes / std::max<int64_t>(1, p.text_bytes_read / p.revs_read);
+      }
+      count = std::min<int64_t>(std::max<int64_t>(est, 16), q_.batch_pages);
+    }
+    int64_t next = 0;
+    DW_RETURN_IF_ERROR(FindBatchEnd(*s.conn, p.lo.back(), count, p.by_revisions, &next));
+    p.lo.push_back(next);
+  }
+  *exists = p.base + p.lo.size() >= k + 2;
+  if (*exists) {
+    *lo = p.lo[k - p.base];
+    *hi = p.lo[k + 1 - p.base];
+  }
+  return Status::OK();
+}
+
+Status RevisionReader::OpenBatch(Shard& s, size_t w, size_t k, bool* exists) {
+  s.cursor.reset();
+  s.have_pending_row = false;
+  int64_t lo = 0, hi = 0;
+  DW_RETURN_IF_ERROR(BatchRange(s, w, k, &lo, &hi, exists));
+  if (!*exists) return Status::OK();
+  db::Value params[] = {lo, hi};
   bool in_order = false;
   if (!sql_in_order_.empty()) {
     // Do the batch's revision ids follow the (page, timestamp) index order?
-    DW_ASSIGN_OR_RETURN(auto check, conn_.Query(sql_order_check_, params));
+    DW_ASSIGN_OR_RETURN(auto check, s.conn->Query(sql_order_check_, params));
     in_order = true;
     int64_t last_page = -1, last_rev = 0;
     while (true) {
@@ -247,10 +338,7 @@ Status RevisionReader::StartBatch(bool* any) {
       last_rev = rev;
     }
   }
-  DW_ASSIGN_OR_RETURN(cursor_, conn_.Query(in_order ? sql_in_order_ : sql_, params));
-  next_page_ = hi;
-  if (next_page_ > max_page_id_) exhausted_ = true;
-  *any = true;
+  DW_ASSIGN_OR_RETURN(s.cursor, s.conn->Query(in_order ? sql_in_order_ : sql_, params));
   return Status::OK();
 }
 
@@ -330,46 +418,71 @@ void RevisionReader::SortSlots(RevisionData* rev) {
 Status RevisionReader::ReadOne(RevisionData* out, bool* end) {
   *end = false;
   if (!error_.ok()) return error_;  // errors are final: never skip rows past one
-  Status st = ReadRows(out, end);
+  Status st = ReadSequential(out, end);
   if (!st.ok()) error_ = st;
   return st;
 }
 
-Status RevisionReader::ReadRows(RevisionData* out, bool* end) {
-  if (!have_pending_row_) {
-    while (true) {
-      if (cursor_) {
-        DW_ASSIGN_OR_RETURN(bool more, cursor_->Next());
-        if (more) break;
-        cursor_.reset();
-      }
-      bool any = false;
-      DW_RETURN_IF_ERROR(StartBatch(&any));
-      if (!any) {
-        *end = true;
-        return Status::OK();
-      }
+Status RevisionReader::ReadSequential(RevisionData* out, bool* end) {
+  Shard& s = shards_[0];
+  while (true) {
+    if (s.in_batch) {
+      bool done = false;
+      DW_RETURN_IF_ERROR(ReadInBatch(s, out, &done));
+      if (!done) return Status::OK();
+      s.in_batch = false;
+      ++s.next_batch;
+    }
+    bool exists = false;
+    DW_RETURN_IF_ERROR(OpenBatch(s, 0, s.next_batch, &exists));
+    if (!exists) {
+      *end = true;
+      return Status::OK();
+    }
+    s.in_batch = true;
+  }
+}
+
+Status RevisionReader::StartBatch(size_t w, size_t k, bool* exists) {
+  return OpenBatch(shards_[w], w, k, exists);
+}
+
+Status RevisionReader::NextInBatch(size_t w, RevisionData* out, bool* done) {
+  return ReadInBatch(shards_[w], out, done);
+}
+
+Status RevisionReader::ReadInBatch(Shard& s, RevisionData* out, bool* done) {
+  *done = false;
+  if (!s.have_pending_row) {
+    bool more = false;
+    if (s.cursor) {
+      DW_ASSIGN_OR_RETURN(more, s.cursor->Next());
+    }
+    if (!more) {
+      s.cursor.reset();
+      *done = true;
+      return Status::OK();
     }
   }
-  have_pending_row_ = false;
+  s.have_pending_row = false;
   RevisionData& rev = *out;
-  FillFromRow(cursor_->row(), /*new_revision=*/true, q_.load_text, &rev);
+  FillFromRow(s.cursor->row(), /*new_revision=*/true, q_.load_text, &rev);
   while (true) {
-    DW_ASSIGN_OR_RETURN(bool more, cursor_->Next());
+    DW_ASSIGN_OR_RETURN(bool more, s.cursor->Next());
     if (!more) {
-      cursor_.reset();
+      s.cursor.reset();
       break;
     }
-    const db::Row& row = cursor_->row();
+    const db::Row& row = s.cursor->row();
     const int64_t rev_id = row.Int(kRevId);
     if (rev_id != rev.rev_id) {
       int64_t page = row.Int(kPageId);
       if (page < rev.page_id || (page == rev.page_id && rev_id < rev.rev_id)) {
-        return Status::Aborted(conn_.spec().Describe() + ": rows came out of order (revision " +
+        return Status::Aborted(s.conn->spec().Describe() + ": rows came out of order (revision " +
                                std::to_string(rev_id) + " after " + std::to_string(rev.rev_id) +
                                ")");
       }
-      have_pending_row_ = true;
+      s.have_pending_row = true;
       break;
     }
     FillFromRow(row, /*new_revision=*/false, q_.load_text, &rev);
@@ -388,45 +501,43 @@ Result<const RevisionData*> RevisionReader::Next() {
 }
 
 // ---------------------------------------------------------------------------
-// SQLite read-ahead: the worker fills chunks, Next() hands them out.
+// SQLite read-ahead: the workers fill chunks, Next() hands them out.
 
 struct RevisionReader::Pipeline {
   struct Chunk {
     std::vector<RevisionData> revs;  // [0, size) are this chunk's; the rest keep capacity
     size_t size = 0;
     int64_t text_bytes = 0;
-    bool end = false;  // the last chunk; `status` says why
+    bool end = false;  // the worker's last chunk; `status` says why
     Status status;
   };
-  size_t max_chunks = 2;  // in the ready queue
-  // Wake-ups come in batches (a sleeping thread is woken once per half queue,
-  // not per chunk): Next() waits for wake_at chunks (or the last one, or a
-  // worker out of room), the worker for the queue to drain to wake_at.
-  size_t wake_at = 1;
+  Pipeline(size_t workers, size_t max_chunks, int64_t max_bytes)
+      : queues(workers, max_chunks, max_bytes), cpu_seconds(workers) {}
 
-  std::thread worker;
-  std::atomic<bool> stopping{false};  // read by the worker between revisions
-  std::mutex mu;
-  std::condition_variable ready_cv;          // a chunk is ready (Next() waits)
-  std::condition_variable room_cv;           // room in the queue, or stop (the worker waits)
-  std::deque<std::unique_ptr<Chunk>> ready;  // guarded by mu
-  int64_t ready_bytes = 0;                   // guarded by mu
-  std::vector<std::unique_ptr<Chunk>> free;  // guarded by mu
-  bool stop = false;                         // guarded by mu
-  bool consumer_waiting = false;             // guarded by mu
-  bool producer_waiting = false;             // guarded by mu
+  OrderedQueues<Chunk> queues;
+  std::vector<std::thread> workers;
+  std::atomic<bool> stopping{false};  // read by the workers between revisions
+  std::vector<double> cpu_seconds;    // each worker's, written when it ends (for the log)
 
   std::unique_ptr<Chunk> current;  // Next()'s thread only
   size_t pos = 0;
 
   void Stop() {
     stopping.store(true, std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> l(mu);
-      stop = true;
+    queues.Stop();
+    for (std::thread& t : workers) {
+      if (t.joinable()) t.join();
     }
-    room_cv.notify_all();
-    if (worker.joinable()) worker.join();
+    if (LogEnabled(LogLevel::kDebug)) {
+      std::string line;
+      for (size_t w = 0; w < workers.size(); ++w) {
+        line += fmt::format("{}reader {}: {:.2f} s CPU, waited {:.2f} s for room", w ? "; " : "", w,
+                            cpu_seconds[w],
+                            std::chrono::duration<double>(queues.producer_waited(w)).count());
+      }
+      LogDebug("read-ahead: {}; Next() waited {:.2f} s for rows", line,
+               std::chrono::duration<double>(queues.consumer_waited()).count());
+    }
   }
 };
 
@@ -436,6 +547,12 @@ void RevisionReader::PipelineDeleter::operator()(Pipeline* p) const {
 }
 
 namespace {
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 int64_t TextBytes(const RevisionData& rev) {
   int64_t n = 0;
@@ -463,74 +580,58 @@ void TrimChunk(std::vector<RevisionData>* revs, int64_t keep_bytes) {
 
 }  // namespace
 
-void RevisionReader::ReadChunks() {
+void RevisionReader::ReadChunks(size_t w) {
   Pipeline& p = *pipe_;
-  while (true) {
-    std::unique_ptr<Pipeline::Chunk> c;
-    {
-      std::lock_guard<std::mutex> l(p.mu);
-      if (!p.free.empty()) {
-        c = std::move(p.free.back());
-        p.free.pop_back();
+  const size_t n = shards_.size();
+  for (size_t k = w;; k += n) {
+    bool exists = false;
+    Status st = StartBatch(w, k, &exists);
+    while (true) {
+      std::unique_ptr<Pipeline::Chunk> c = p.queues.NewItem();
+      c->size = 0;
+      c->text_bytes = 0;
+      c->end = !st.ok() || !exists;
+      c->status = st;
+      bool batch_end = c->end;
+      while (!c->end && c->size < q_.chunk_revisions && c->text_bytes < q_.chunk_text_bytes) {
+        if (p.stopping.load(std::memory_order_relaxed)) return;
+        if (c->revs.size() <= c->size) c->revs.emplace_back();
+        RevisionData& rev = c->revs[c->size];
+        bool done = false;
+        Status rs = NextInBatch(w, &rev, &done);
+        if (!rs.ok()) {
+          c->end = batch_end = true;
+          c->status = std::move(rs);
+          break;
+        }
+        if (done) {
+          batch_end = true;
+          break;
+        }
+        c->text_bytes += TextBytes(rev);
+        ++c->size;
       }
+      const bool end = c->end;
+      const int64_t bytes = c->text_bytes;
+      if (!p.queues.Push(w, std::move(c), bytes, batch_end) || end) return;
+      if (batch_end) break;
     }
-    if (!c) c = std::make_unique<Pipeline::Chunk>();
-    c->size = 0;
-    c->text_bytes = 0;
-    c->end = false;
-    c->status = Status::OK();
-    while (c->size < q_.chunk_revisions && c->text_bytes < q_.chunk_text_bytes) {
-      if (p.stopping.load(std::memory_order_relaxed)) return;
-      if (c->revs.size() <= c->size) c->revs.emplace_back();
-      RevisionData& rev = c->revs[c->size];
-      bool end = false;
-      Status st = ReadOne(&rev, &end);
-      if (!st.ok()) {
-        c->end = true;
-        c->status = std::move(st);
-        break;
-      }
-      if (end) {
-        c->end = true;
-        break;
-      }
-      c->text_bytes += TextBytes(rev);
-      ++c->size;
-    }
-    const bool end = c->end;
-    bool wake = false;
-    {
-      std::unique_lock<std::mutex> l(p.mu);
-      auto room = [&] {
-        return p.stop || p.ready.empty() ||
-               (p.ready.size() < p.max_chunks &&
-                p.ready_bytes + c->text_bytes <= q_.read_ahead_bytes);
-      };
-      if (!room()) {
-        p.producer_waiting = true;
-        if (p.consumer_waiting) p.ready_cv.notify_one();  // take what is there
-        p.room_cv.wait(l, room);
-        p.producer_waiting = false;
-      }
-      if (p.stop) return;
-      p.ready_bytes += c->text_bytes;
-      p.ready.push_back(std::move(c));
-      wake = p.consumer_waiting && (end || p.ready.size() >= p.wake_at);
-    }
-    if (wake) p.ready_cv.notify_one();
-    if (end) return;
   }
 }
 
 Result<const RevisionData*> RevisionReader::NextPiped() {
   if (!pipe_) {
-    pipe_.reset(new Pipeline);
     q_.chunk_revisions = std::max<size_t>(q_.chunk_revisions, 1);
     q_.chunk_text_bytes = std::max<int64_t>(q_.chunk_text_bytes, 1);
-    pipe_->max_chunks =
+    const auto max_chunks =
         static_cast<size_t>(std::max<int64_t>(2, q_.read_ahead_bytes / q_.chunk_text_bytes));
-    pipe_->wake_at = pipe_->max_chunks / 2;
-    pipe_->worker = std::thread([this] { ReadChunks(); });
+    pipe_.reset(new Pipeline(shards_.size(), max_chunks, q_.read_ahead_bytes));
+    for (size_t w = 0; w < shards_.size(); ++w) {
+      pipe_->workers.emplace_back([this, w] {
+        ReadChunks(w);
+        pipe_->cpu_seconds[w] = ThreadCpuSeconds();
+      });
+    }
   }
   Pipeline& p = *pipe_;
   while (!p.current || p.pos >= p.current->size) {
@@ -538,26 +639,11 @@ Result<const RevisionData*> RevisionReader::NextPiped() {
       if (!p.current->status.ok()) return p.current->status;
       return static_cast<const RevisionData*>(nullptr);
     }
-    if (p.current) TrimChunk(&p.current->revs, 2 * q_.chunk_text_bytes);
-    bool wake = false;
-    {
-      std::unique_lock<std::mutex> l(p.mu);
-      if (p.current) p.free.push_back(std::move(p.current));
-      auto enough = [&p] {
-        return !p.ready.empty() &&
-               (p.ready.size() >= p.wake_at || p.ready.back()->end || p.producer_waiting);
-      };
-      if (p.ready.empty()) {
-        p.consumer_waiting = true;
-        p.ready_cv.wait(l, enough);
-        p.consumer_waiting = false;
-      }
-      p.current = std::move(p.ready.front());
-      p.ready.pop_front();
-      p.ready_bytes -= p.current->text_bytes;
-      wake = p.producer_waiting && p.ready.size() <= p.wake_at;
+    if (p.current) {
+      TrimChunk(&p.current->revs, 2 * q_.chunk_text_bytes);
+      p.queues.Recycle(std::move(p.current));
     }
-    if (wake) p.room_cv.notify_one();
+    p.current = p.queues.Pop();
     p.pos = 0;
   }
   return static_cast<const RevisionData*>(&p.current->revs[p.pos++]);

@@ -44,8 +44,25 @@
 // the error (then again on every later call). Destroying the reader stops the
 // worker (checked per revision) and joins it.
 //
-// The caller owns the snapshot (Connection::BeginSnapshot) and keeps the
-// connection alive. Not thread-safe. The caller must not use the connection
+// Several connections (RevisionQuery::read_connections > 1, SQLite with
+// read_ahead): worker w reads batches w, w + n, w + 2n ... on its own
+// connection, into its own queue (bounded as above), and Next() takes the
+// batches from the queues in turn, so revisions come in the same order as
+// with one connection and an error still comes after every revision before
+// it. The batch bounds are planned once, in order, under a mutex, by whichever
+// worker needs them next. With several connections a --full batch holds about
+// batch_text_bytes of text (estimated from the batches read so far; at most
+// batch_pages revisions, at least one page): a worker can only read ahead by
+// its queue, so batches bigger than that would leave it waiting. The extra
+// connections begin their read transactions in Open(), while the caller's
+// holds the database's SHARED lock: in rollback-journal mode no writer can
+// commit in between, so every connection reads the caller's snapshot. In WAL
+// mode (no such guarantee without sqlite3_snapshot_open, which Debian's
+// SQLite does not build) and for an in-memory or temporary database, one
+// connection is used.
+//
+// The caller owns the snapshot (Connection::BeginSnapshot, before Open()) and
+// keeps the connection alive. Not thread-safe. The caller must not use the connection
 // from the first Next() until Next() returned nullptr or an error, or the
 // reader is destroyed: a worker thread is using it (SQLite with read_ahead,
 // MariaDB always). On SQLite the worker uses the caller's connection, so it
@@ -54,6 +71,7 @@
 // a time, which this contract guarantees).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -137,6 +155,10 @@ struct RevisionQuery {
   size_t chunk_revisions = 64;
   int64_t chunk_text_bytes = 256 << 10;
   int64_t read_ahead_bytes = 2 << 20;
+  // SQLite with read_ahead: connections (and worker threads) reading batches
+  // at once (see above); 1 where the snapshot cannot be shared.
+  int read_connections = 1;
+  int64_t batch_text_bytes = 1 << 20;
 };
 
 class RevisionReader {
@@ -151,20 +173,56 @@ class RevisionReader {
 
   // Largest page id in the range (for progress/ETA); 0 if unknown.
   int64_t max_page_id() const { return max_page_id_; }
+  // Connections reading (SQLite: read_connections, or 1 where the snapshot
+  // cannot be shared).
+  size_t connections() const { return std::max<size_t>(1, shards_.size()); }
+
+  // Batch by batch, for a caller that runs its own threads (SQLite only; not
+  // together with Next()): batch k (0, 1, 2 ...) of the plan, read on
+  // connection w < connections(). StartBatch opens batch k on connection w
+  // (!*exists: past the last batch); NextInBatch gives its revisions in dump
+  // order, *done after the last. Each connection is used by one thread at a
+  // time; different connections at once. Each connection asks for batches
+  // in increasing order (the plan forgets batches below every connection's
+  // last). An error leaves the connection's batch unusable.
+  Status StartBatch(size_t w, size_t k, bool* exists);
+  Status NextInBatch(size_t w, RevisionData* out, bool* done);
 
  private:
   RevisionReader(db::Connection& conn, RevisionQuery query);
   static constexpr size_t kPageIdColumn = 0, kRevIdColumn = 5;  // in the metadata columns
   Status Init();
   Status InitPageRange();
-  Status StartBatch(bool* any);
-  Status FindBatchEnd(int64_t* hi);
-  // SQLite: reads the next revision into `out`; `*end` when there is none.
+  Status InitConnections();
+  // The page id `count` pages (or, by_revisions, about `count` revisions) on
+  // from `from`: the end of the batch that starts there.
+  Status FindBatchEnd(db::Connection& conn, int64_t from, int64_t count, bool by_revisions,
+                      int64_t* hi);
+  Status FindBatchEnd(int64_t* hi);  // MariaDB: from next_page_, batch_pages pages
+
+  // SQLite: one connection's reading state: the caller's connection (shard 0)
+  // or a read-ahead worker's own.
+  struct Shard {
+    db::Connection* conn = nullptr;
+    std::unique_ptr<db::Connection> owned;  // shards after the first; outlives `cursor`
+    std::unique_ptr<db::Cursor> cursor;
+    bool have_pending_row = false;  // cursor is positioned on the next revision's first row
+    bool in_batch = false;          // sequential reads: batch next_batch is open
+    size_t next_batch = 0;
+  };
+  struct Plan;  // the batch bounds (revision_reader.cc)
+  // Bounds of batch k ([*lo, *hi)); !*exists past the last. Shard w asks.
+  Status BatchRange(Shard& s, size_t w, size_t k, int64_t* lo, int64_t* hi, bool* exists);
+  Status OpenBatch(Shard& s, size_t w, size_t k, bool* exists);
+  // The shard's next revision in its open batch; *done when the batch has no more.
+  Status ReadInBatch(Shard& s, RevisionData* out, bool* done);
+  // SQLite without read-ahead: the next revision into `out`; `*end` when
+  // there is none. Errors are final.
   Status ReadOne(RevisionData* out, bool* end);
-  Status ReadRows(RevisionData* out, bool* end);  // ReadOne without the sticky error
+  Status ReadSequential(RevisionData* out, bool* end);
   // SQLite read-ahead.
   struct Pipeline;
-  void ReadChunks();  // the worker thread
+  void ReadChunks(size_t w);  // worker w's thread
   Result<const RevisionData*> NextPiped();
   // Fills `out` from a row of the metadata (+ text) columns.
   void FillFromRow(const db::Row& row, bool new_revision, bool with_text, RevisionData* out) const;
@@ -197,15 +255,18 @@ class RevisionReader {
   };
   static Status LoadNameTable(db::Connection& conn, std::string_view sql, NameTable* out);
   NameTable models_, roles_;
-  std::unique_ptr<db::Cursor> cursor_;
-  int64_t next_page_ = 0;  // first page id of the next batch
+  int64_t next_page_ = 0;  // first page id of the (MariaDB: next) batch
   int64_t max_page_id_ = 0;
   bool exhausted_ = false;
-  bool have_pending_row_ = false;  // cursor_ is positioned on the first row of the next revision
-  Status error_;                   // SQLite: the first error, returned ever after
+  Status error_;  // SQLite: the first error, returned ever after
   RevisionData rev_;
-  std::unique_ptr<Grouped> grouped_;  // set on MariaDB
-  struct PipelineDeleter {            // joins the worker (revision_reader.cc)
+  struct PlanDeleter {
+    void operator()(Plan* p) const;
+  };
+  std::unique_ptr<Plan, PlanDeleter> plan_;  // SQLite
+  std::vector<Shard> shards_;                // SQLite; [0] reads on conn_
+  std::unique_ptr<Grouped> grouped_;         // set on MariaDB
+  struct PipelineDeleter {                   // joins the worker (revision_reader.cc)
     void operator()(Pipeline* p) const;
   };
   // Set on SQLite with read_ahead. Declared last: destroyed (the worker

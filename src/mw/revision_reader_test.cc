@@ -191,6 +191,16 @@ TEST_F(RevisionReaderTest, ReadAheadGivesTheSameRevisions) {
       EXPECT_EQ(n_tiny, n_off);
       EXPECT_TRUE(on == off) << "read-ahead output differs";
       EXPECT_TRUE(tiny == off) << "read-ahead output (tiny chunks) differs";
+      // Several connections, batches handed out in turn.
+      for (int n : {2, 3}) {
+        RevisionQuery m = q;
+        m.read_connections = n;
+        int64_t n_many = 0, n_many_tiny = 0;
+        EXPECT_TRUE(ReadAll(m, &n_many) == off) << n << " connections";
+        EXPECT_TRUE(ReadAll(Tiny(m), &n_many_tiny) == off) << n << " connections, tiny";
+        EXPECT_EQ(n_many, n_off);
+        EXPECT_EQ(n_many_tiny, n_off);
+      }
       if (text && !current) {
         EXPECT_NE(off.find(std::string(1000, 'B')), std::string::npos);  // the 10 MB text
       }
@@ -294,11 +304,53 @@ TEST_F(RevisionReaderTest, ErrorMidStreamComesAfterTheEarlierRevisions) {
   EXPECT_EQ(n_tiny, n_off);
   EXPECT_TRUE(on == off);
   EXPECT_TRUE(tiny == off);
+  // Several connections: the batches end elsewhere, so the revision before
+  // the big one may end its batch (then it is complete and comes too); the
+  // rest is the same, the error included.
+  auto error_of = [](const std::string& s) { return s.substr(s.find("ERROR: ")); };
+  for (int n : {2, 3}) {
+    RevisionQuery m = q;
+    m.read_connections = n;
+    for (const RevisionQuery& mq : {m, Tiny(m)}) {
+      int64_t n_many = 0;
+      const std::string many = ReadAll(mq, &n_many);
+      ASSERT_NE(many.find("ERROR: "), std::string::npos) << n;
+      EXPECT_GE(n_many, kBigRev - 2);
+      EXPECT_LE(n_many, kBigRev - 1);
+      const std::string revs = off.substr(0, off.find("ERROR: "));
+      EXPECT_EQ(many.substr(0, revs.size()), revs) << n;
+      EXPECT_EQ(error_of(many), error_of(off)) << n;
+    }
+  }
+}
+
+// Several connections need every one to read the caller's snapshot: not so in
+// WAL mode (a writer may commit between their first reads), so one is used.
+TEST_F(RevisionReaderTest, WalModeReadsOnOneConnection) {
+  auto read_with = [&](int n, size_t* used) {
+    RevisionQuery q = Tiny(RevisionQuery());
+    q.read_connections = n;
+    auto r = RevisionReader::Open(*conn_, q);
+    EXPECT_TRUE(r.ok());
+    if (!r.ok()) return std::string();
+    *used = (*r)->connections();
+    r->reset();
+    return ReadAll(q);
+  };
+  size_t used = 0;
+  const std::string rollback = read_with(3, &used);
+  EXPECT_EQ(used, 3u);
+  ASSERT_TRUE(conn_->Exec("PRAGMA journal_mode=WAL").ok());
+  const std::string wal = read_with(3, &used);
+  EXPECT_EQ(used, 1u);
+  EXPECT_TRUE(wal == rollback);
+  ASSERT_TRUE(conn_->Exec("PRAGMA journal_mode=DELETE").ok());
 }
 
 TEST_F(RevisionReaderTest, DestroyedEarlyStopsTheWorker) {
-  for (int calls : {0, 1, 3, 50}) {
+  for (int calls : {0, 1, 3, 50, 201}) {
     RevisionQuery q = Tiny(RevisionQuery());
+    q.read_connections = calls % 2 == 0 ? 1 : 3;
     auto r = RevisionReader::Open(*conn_, q);
     ASSERT_TRUE(r.ok());
     for (int i = 0; i < calls; ++i) {
