@@ -1,14 +1,21 @@
 #include "jobs/export.h"
 
+#include <time.h>
+
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "base/log.h"
+#include "base/ordered_queues.h"
 #include "format/xml_writer.h"
 #include "mw/content_model.h"
 #include "mw/external_store.h"
@@ -177,6 +184,401 @@ void AddProblem(ExportStats* stats, int64_t id, std::string reason) {
   }
 }
 
+using ProblemFn = std::function<void(int64_t rev_id, std::string reason)>;
+
+// Text rows' unknown flags, warned about once each (shared by the formatting threads).
+class FlagWarnings {
+ public:
+  void Check(const mw::SlotData& s) {
+    std::string unknown = mw::ParseBlobFlags(s.text_flags).unknown;
+    if (unknown.empty()) return;
+    std::lock_guard<std::mutex> l(mu_);
+    if (seen_.insert(unknown).second) {
+      LogWarn("export: text row {} has unknown flag '{}': ignored, as MediaWiki does",
+              s.address.substr(3), unknown);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<std::string> seen_;
+};
+
+// A page's fields from its first revision; `title` and `redirect_title` hold
+// the strings `page` points to.
+void FillPage(const mw::SiteInfo& site, const mw::RevisionData& r, format::XmlPage* page,
+              std::string* title, std::string* redirect_title) {
+  *title = site.FullTitle(r.page_ns, r.page_title);
+  *page = format::XmlPage();
+  page->id = r.page_id;
+  page->ns = r.page_ns;
+  page->title = *title;
+  page->has_redirect = r.page_is_redirect && r.has_redirect_row && !r.rd_title.empty();
+  if (page->has_redirect) {
+    *redirect_title = RedirectTitle(site, r);
+    page->redirect_title = *redirect_title;
+  }
+}
+
+// r's slots for the writer, with their texts decoded (into `texts` when they
+// are not stored as is). Problems go to `problem`; returns the text bytes.
+uint64_t PrepareSlots(const mw::RevisionData& r, const ExportOptions& options,
+                      mw::ExternalStore* store, FlagWarnings* flags, const ProblemFn& problem,
+                      std::vector<format::XmlSlot>* slots, std::vector<std::string>* texts) {
+  uint64_t text_bytes = 0;
+  slots->resize(r.slot_count);
+  if (texts->size() < r.slot_count) texts->resize(r.slot_count);
+  for (size_t i = 0; i < r.slot_count; ++i) {
+    const mw::SlotData& s = r.slots[i];
+    format::XmlSlot& x = (*slots)[i];
+    x = format::XmlSlot();
+    x.role = s.role;
+    x.origin = s.origin;
+    x.model = s.model;
+    x.size = s.size;
+    x.sha1 = s.sha1;
+    x.address = s.address;
+    auto fmt = mw::DefaultFormat(s.model);
+    if (fmt) {
+      x.format = *fmt;
+    } else {
+      x.format = "application/octet-stream";
+      if (!(r.deleted & mw::kDeletedText)) {
+        problem(r.rev_id, s.model.empty() ? "content model id " + std::to_string(s.model_id) +
+                                                " not in content_models"
+                                          : "unknown content model '" + s.model + "'");
+      }
+    }
+    x.text = nullptr;
+    if (options.stub || (r.deleted & mw::kDeletedText)) continue;
+    if (!s.has_text_row) {
+      problem(r.rev_id, s.address.starts_with("tt:")
+                            ? "missing text row " + s.address.substr(3)
+                            : "content address '" + s.address + "' is not a text row");
+      continue;
+    }
+    if (s.text_flags.empty() || s.text_flags == "utf-8") {
+      // Stored as is (the common case): no copy.
+      x.text = &s.text_raw;
+    } else {
+      Status st = mw::DecodeTextRow(s.text_flags, s.text_raw, store, &(*texts)[i]);
+      if (!st.ok()) {
+        problem(r.rev_id, st.message() + " in text row " + s.address.substr(3));
+        continue;
+      }
+      x.text = &(*texts)[i];
+      // MediaWiki ignores flags it does not know; so do we, saying so once per flag.
+      flags->Check(s);
+    }
+    text_bytes += x.text->size();
+  }
+  return text_bytes;
+}
+
+format::XmlRevision MakeRevision(const mw::RevisionData& r,
+                                 const std::vector<format::XmlSlot>& slots) {
+  format::XmlRevision rev;
+  rev.id = r.rev_id;
+  rev.parent_id = r.parent_id;
+  rev.timestamp = r.timestamp;
+  rev.minor = r.minor;
+  rev.deleted = r.deleted;
+  rev.user_id = r.user_id;
+  rev.user_text = r.user_text;
+  rev.comment = r.comment;
+  rev.sha1 = r.sha1.empty() && r.slot_count == 1 ? std::string_view(r.slots[0].sha1)
+                                                 : std::string_view(r.sha1);
+  rev.slots = std::span<const format::XmlSlot>(slots.data(), r.slot_count);
+  return rev;
+}
+
+// Parallel formatting (one output, see ExportOptions::read_connections): each
+// of the reader's connections has a thread that reads its batches and formats
+// them; the calling thread writes the XML in batch order.
+struct FormattedChunk {
+  std::string xml;
+  int64_t pages = 0, revisions = 0, last_page_id = 0;
+  uint64_t text_bytes = 0;
+  std::vector<ExportProblem> problems;  // in order; logged by the writing thread
+  bool end = false;                     // the thread's last chunk; `status` says why
+  Status status;
+};
+
+constexpr size_t kQueuedChunks = 8;        // per formatting thread
+constexpr int64_t kQueuedBytes = 4 << 20;  // per formatting thread (at least one chunk)
+
+class ParallelFormatter {
+ public:
+  ParallelFormatter(mw::RevisionReader& reader, const mw::SiteInfo& site,
+                    const ExportOptions& options, const format::XmlDumpWriter::Options& wopt,
+                    const Filters& filters, const db::DbSpec& wiki)
+      : reader_(reader),
+        site_(site),
+        options_(options),
+        wopt_(wopt),
+        filters_(filters),
+        wiki_(wiki),
+        queues_(reader.connections(), kQueuedChunks, kQueuedBytes),
+        cpu_seconds_(reader.connections()) {}
+  ~ParallelFormatter() { Stop(); }
+
+  void Start() {
+    for (size_t w = 0; w < queues_.producers(); ++w) {
+      threads_.emplace_back([this, w] {
+        Format(w);
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        cpu_seconds_[w] = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+      });
+    }
+  }
+  // The next chunk in order (the writing thread); give it back with Recycle().
+  std::unique_ptr<FormattedChunk> Next() { return queues_.Pop(); }
+  void Recycle(std::unique_ptr<FormattedChunk> c) { queues_.Recycle(std::move(c)); }
+  void Stop() {
+    if (threads_.empty()) return;
+    stopping_.store(true, std::memory_order_relaxed);
+    queues_.Stop();
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    threads_.clear();
+    if (LogEnabled(LogLevel::kDebug)) {
+      std::string line;
+      for (size_t w = 0; w < queues_.producers(); ++w) {
+        line += fmt::format("{}thread {}: {:.2f} s CPU, waited {:.2f} s for room", w ? "; " : "", w,
+                            cpu_seconds_[w],
+                            std::chrono::duration<double>(queues_.producer_waited(w)).count());
+      }
+      LogDebug("export: formatting {}; the writing thread waited {:.2f} s", line,
+               std::chrono::duration<double>(queues_.consumer_waited()).count());
+    }
+  }
+
+ private:
+  std::unique_ptr<FormattedChunk> NewChunk() {
+    std::unique_ptr<FormattedChunk> c = queues_.NewItem();
+    c->xml.clear();
+    if (c->xml.capacity() > 2 * kFlushBytes) std::string().swap(c->xml);  // after a huge page
+    c->xml.reserve(kFlushBytes + (64 << 10));
+    c->pages = c->revisions = c->last_page_id = 0;
+    c->text_bytes = 0;
+    c->problems.clear();
+    c->end = false;
+    c->status = Status::OK();
+    return c;
+  }
+
+  // Thread w: batches w, w + n, ... of the reader's plan.
+  void Format(size_t w) {
+    const size_t n = queues_.producers();
+    format::XmlDumpWriter writer(site_, wopt_);
+    mw::ExternalStore store({});  // HistoryBlobStub rows: its own connection to the wiki
+    store.SetWikiDatabase(wiki_);
+    mw::RevisionData r;
+    format::XmlPage page;
+    std::string title, redirect_title;
+    std::vector<format::XmlSlot> slots;
+    std::vector<std::string> texts;
+    std::unique_ptr<FormattedChunk> c;
+    ProblemFn problem = [&c](int64_t id, std::string reason) {
+      c->problems.push_back({id, std::move(reason)});
+    };
+    for (size_t k = w;; k += n) {
+      c = NewChunk();
+      bool exists = false;
+      Status st = reader_.StartBatch(w, k, &exists);
+      if (!st.ok() || !exists) {
+        c->end = true;
+        c->status = std::move(st);
+        queues_.Push(w, std::move(c), 0, true);
+        return;
+      }
+      int64_t current_page = -1;
+      bool page_ok = false, page_open = false;
+      while (true) {
+        if (stopping_.load(std::memory_order_relaxed)) return;
+        bool done = false;
+        st = reader_.NextInBatch(w, &r, &done);
+        if (!st.ok()) {
+          c->end = true;
+          c->status = std::move(st);
+          const auto bytes = static_cast<int64_t>(c->xml.size());
+          queues_.Push(w, std::move(c), bytes, true);
+          return;
+        }
+        if (done) break;
+        if (r.page_id != current_page) {
+          if (page_open) writer.ClosePage(&c->xml);
+          page_open = false;
+          current_page = r.page_id;
+          ++c->pages;
+          FillPage(site_, r, &page, &title, &redirect_title);
+          page_ok = filters_.PassPage(r.page_ns);
+        }
+        ++c->revisions;
+        c->last_page_id = r.page_id;
+        if (!page_ok || (filters_.latest && r.rev_id != r.page_latest)) continue;
+        c->text_bytes += PrepareSlots(r, options_, &store, &flags_, problem, &slots, &texts);
+        if (!page_open) {
+          writer.OpenPage(page, &c->xml);
+          page_open = true;
+        }
+        writer.WriteRevision(MakeRevision(r, slots), &c->xml);
+        if (c->xml.size() >= kFlushBytes) {
+          const auto bytes = static_cast<int64_t>(c->xml.size());
+          if (!queues_.Push(w, std::move(c), bytes, false)) return;
+          c = NewChunk();
+        }
+      }
+      if (page_open) writer.ClosePage(&c->xml);
+      const auto bytes = static_cast<int64_t>(c->xml.size());
+      if (!queues_.Push(w, std::move(c), bytes, true)) return;
+    }
+  }
+
+  mw::RevisionReader& reader_;
+  const mw::SiteInfo& site_;
+  const ExportOptions& options_;
+  const format::XmlDumpWriter::Options wopt_;
+  const Filters& filters_;
+  const db::DbSpec wiki_;
+  FlagWarnings flags_;
+  OrderedQueues<FormattedChunk> queues_;
+  std::atomic<bool> stopping_{false};
+  std::vector<double> cpu_seconds_;  // each thread's, written when it ends (for the log)
+  std::vector<std::thread> threads_;
+};
+
+// The pages of one output, formatted on the reader's threads (see
+// ParallelFormatter), written here in order.
+Status WritePagesParallel(mw::RevisionReader& reader, const mw::SiteInfo& site,
+                          const ExportOptions& options, const format::XmlDumpWriter::Options& wopt,
+                          const db::DbSpec& wiki, OutputState& o, ExportObserver* observer,
+                          ExportStats* stats) {
+  DW_RETURN_IF_ERROR(o.Flush());
+  ParallelFormatter formatter(reader, site, options, wopt, o.filters, wiki);
+  formatter.Start();
+  int64_t next_progress = 1000;
+  while (true) {
+    std::unique_ptr<FormattedChunk> c = formatter.Next();
+    stats->pages += c->pages;
+    stats->revisions += c->revisions;
+    stats->text_bytes += c->text_bytes;
+    for (ExportProblem& p : c->problems) AddProblem(stats, p.rev_id, std::move(p.reason));
+    if (!c->xml.empty()) DW_RETURN_IF_ERROR(o.out->sink->Append(c->xml));
+    if (c->end) {
+      DW_RETURN_IF_ERROR(c->status);
+      break;
+    }
+    if (observer && stats->pages >= next_progress) {
+      observer->OnProgress(*stats, c->last_page_id, reader.max_page_id());
+      next_progress = stats->pages + 1000;
+    }
+    formatter.Recycle(std::move(c));
+  }
+  formatter.Stop();
+  return Status::OK();
+}
+
+// The pages, read and formatted on this thread, for every output.
+Status WritePages(mw::RevisionReader& reader, const mw::SiteInfo& site,
+                  const ExportOptions& options, mw::ExternalStore* store,
+                  format::XmlDumpWriter& writer, std::vector<OutputState>& outs,
+                  ExportObserver* observer, ExportStats* stats) {
+  std::string item_xml;
+  item_xml.reserve(1 << 16);
+  int64_t current_page = -1;
+  std::string page_title, redirect_title, page_xml;
+  bool page_xml_ready = false;
+  format::XmlPage page;
+  std::vector<format::XmlSlot> slots;
+  std::vector<std::string> texts;
+  FlagWarnings flags;
+  const ProblemFn problem = [stats](int64_t id, std::string reason) {
+    AddProblem(stats, id, std::move(reason));
+  };
+
+  auto close_page = [&]() -> Status {
+    for (auto& o : outs) {
+      if (!o.page_open) continue;
+      writer.ClosePage(&o.buf);
+      o.page_open = false;
+      if (o.index) {
+        std::lock_guard<std::mutex> l(o.index->mu);
+        o.index->units.back().pages.emplace_back(page.id, page_title);
+      }
+      if (o.out->pages_per_unit > 0 && ++o.pages_in_unit >= o.out->pages_per_unit) {
+        o.pages_in_unit = 0;
+        DW_RETURN_IF_ERROR(o.EndUnit());
+      } else if (o.buf.size() >= kFlushBytes) {
+        DW_RETURN_IF_ERROR(o.Flush());
+      }
+    }
+    return Status::OK();
+  };
+
+  while (true) {
+    DW_ASSIGN_OR_RETURN(const mw::RevisionData* r, reader.Next());
+    if (r == nullptr) break;
+    if (r->page_id != current_page) {
+      if (current_page >= 0) DW_RETURN_IF_ERROR(close_page());
+      current_page = r->page_id;
+      ++stats->pages;
+      FillPage(site, *r, &page, &page_title, &redirect_title);
+      page_xml_ready = false;
+      for (auto& o : outs) {
+        o.page_ok = o.filters.PassPage(r->page_ns);
+        o.page_open = false;
+      }
+      if (observer && stats->pages % 1000 == 0) {
+        observer->OnProgress(*stats, r->page_id, reader.max_page_id());
+      }
+    }
+    ++stats->revisions;
+
+    // Does any output want this revision?
+    bool wanted = false;
+    for (auto& o : outs) {
+      if (o.page_ok && (!o.filters.latest || r->rev_id == r->page_latest)) wanted = true;
+    }
+    if (!wanted) continue;
+
+    stats->text_bytes += PrepareSlots(*r, options, store, &flags, problem, &slots, &texts);
+    const format::XmlRevision rev = MakeRevision(*r, slots);
+    if (outs.size() == 1) {
+      // One output (the common case): written straight into its buffer.
+      OutputState& o = outs[0];
+      if (!o.page_open) {
+        writer.OpenPage(page, &o.buf);
+        o.page_open = true;
+      }
+      writer.WriteRevision(rev, &o.buf);
+      if (o.buf.size() >= kFlushBytes) DW_RETURN_IF_ERROR(o.Flush());
+      continue;
+    }
+    item_xml.clear();
+    writer.WriteRevision(rev, &item_xml);
+
+    for (auto& o : outs) {
+      if (!o.page_ok || (o.filters.latest && r->rev_id != r->page_latest)) continue;
+      if (!o.page_open) {
+        if (!page_xml_ready) {
+          page_xml.clear();
+          writer.OpenPage(page, &page_xml);
+          page_xml_ready = true;
+        }
+        o.buf.append(page_xml);
+        o.page_open = true;
+      }
+      o.buf.append(item_xml);
+      if (o.buf.size() >= kFlushBytes) DW_RETURN_IF_ERROR(o.Flush());
+    }
+  }
+  if (current_page >= 0) DW_RETURN_IF_ERROR(close_page());
+  return Status::OK();
+}
+
 }  // namespace
 
 Status ValidateExportOptions(const ExportOptions& options, const std::vector<ExportOutput>& outputs,
@@ -298,166 +700,18 @@ Status Export(db::Connection& conn, const mw::SiteInfo& site, const ExportOption
     }
     q.batch_pages = options.batch_size;
     q.read_ahead = options.read_ahead;
+    q.read_connections = options.read_connections;
     DW_ASSIGN_OR_RETURN(auto reader, mw::RevisionReader::Open(conn, q));
 
-    int64_t current_page = -1;
-    std::string page_title, redirect_title, page_xml;
-    bool page_xml_ready = false;
-    format::XmlPage page;
-    std::vector<format::XmlSlot> slots;
-    std::vector<std::string> texts;
-    std::set<std::string> unknown_flags;  // warned about once each
-    std::vector<std::string> formats_unknown;
-
-    auto close_page = [&]() -> Status {
-      for (auto& o : outs) {
-        if (!o.page_open) continue;
-        writer.ClosePage(&o.buf);
-        o.page_open = false;
-        if (o.index) {
-          std::lock_guard<std::mutex> l(o.index->mu);
-          o.index->units.back().pages.emplace_back(page.id, page_title);
-        }
-        if (o.out->pages_per_unit > 0 && ++o.pages_in_unit >= o.out->pages_per_unit) {
-          o.pages_in_unit = 0;
-          DW_RETURN_IF_ERROR(o.EndUnit());
-        } else if (o.buf.size() >= kFlushBytes) {
-          DW_RETURN_IF_ERROR(o.Flush());
-        }
-      }
-      return Status::OK();
-    };
-
-    while (true) {
-      DW_ASSIGN_OR_RETURN(const mw::RevisionData* r, reader->Next());
-      if (r == nullptr) break;
-      if (r->page_id != current_page) {
-        if (current_page >= 0) DW_RETURN_IF_ERROR(close_page());
-        current_page = r->page_id;
-        ++stats->pages;
-        page_title = site.FullTitle(r->page_ns, r->page_title);
-        page = format::XmlPage();
-        page.id = r->page_id;
-        page.ns = r->page_ns;
-        page.title = page_title;
-        page.has_redirect = r->page_is_redirect && r->has_redirect_row && !r->rd_title.empty();
-        if (page.has_redirect) {
-          redirect_title = RedirectTitle(site, *r);
-          page.redirect_title = redirect_title;
-        }
-        page_xml_ready = false;
-        for (auto& o : outs) {
-          o.page_ok = o.filters.PassPage(r->page_ns);
-          o.page_open = false;
-        }
-        if (observer && stats->pages % 1000 == 0) {
-          observer->OnProgress(*stats, r->page_id, reader->max_page_id());
-        }
-      }
-      ++stats->revisions;
-
-      // Does any output want this revision?
-      bool wanted = false;
-      for (auto& o : outs) {
-        if (o.page_ok && (!o.filters.latest || r->rev_id == r->page_latest)) wanted = true;
-      }
-      if (!wanted) continue;
-
-      // Slots, with their text decoded.
-      slots.resize(r->slot_count);
-      if (texts.size() < r->slot_count) texts.resize(r->slot_count);
-      for (size_t i = 0; i < r->slot_count; ++i) {
-        const mw::SlotData& s = r->slots[i];
-        format::XmlSlot& x = slots[i];
-        x = format::XmlSlot();
-        x.role = s.role;
-        x.origin = s.origin;
-        x.model = s.model;
-        x.size = s.size;
-        x.sha1 = s.sha1;
-        x.address = s.address;
-        auto fmt = mw::DefaultFormat(s.model);
-        if (fmt) {
-          x.format = *fmt;
-        } else {
-          x.format = "application/octet-stream";
-          if (!(r->deleted & mw::kDeletedText)) {
-            AddProblem(stats, r->rev_id,
-                       s.model.empty() ? "content model id " + std::to_string(s.model_id) +
-                                             " not in content_models"
-                                       : "unknown content model '" + s.model + "'");
-          }
-        }
-        x.text = nullptr;
-        if (options.stub || (r->deleted & mw::kDeletedText)) continue;
-        if (!s.has_text_row) {
-          AddProblem(stats, r->rev_id,
-                     s.address.starts_with("tt:")
-                         ? "missing text row " + s.address.substr(3)
-                         : "content address '" + s.address + "' is not a text row");
-          continue;
-        }
-        if (s.text_flags.empty() || s.text_flags == "utf-8") {
-          // Stored as is (the common case): no copy.
-          x.text = &s.text_raw;
-        } else {
-          Status st = mw::DecodeTextRow(s.text_flags, s.text_raw, store, &texts[i]);
-          if (!st.ok()) {
-            AddProblem(stats, r->rev_id, st.message() + " in text row " + s.address.substr(3));
-            continue;
-          }
-          x.text = &texts[i];
-          // MediaWiki ignores flags it does not know; so do we, saying so once per flag.
-          if (std::string unknown = mw::ParseBlobFlags(s.text_flags).unknown;
-              !unknown.empty() && unknown_flags.insert(unknown).second) {
-            LogWarn("export: text row {} has unknown flag '{}': ignored, as MediaWiki does",
-                    s.address.substr(3), unknown);
-          }
-        }
-        stats->text_bytes += x.text->size();
-      }
-      format::XmlRevision rev;
-      rev.id = r->rev_id;
-      rev.parent_id = r->parent_id;
-      rev.timestamp = r->timestamp;
-      rev.minor = r->minor;
-      rev.deleted = r->deleted;
-      rev.user_id = r->user_id;
-      rev.user_text = r->user_text;
-      rev.comment = r->comment;
-      rev.sha1 = r->sha1.empty() && r->slot_count == 1 ? std::string_view(r->slots[0].sha1)
-                                                       : std::string_view(r->sha1);
-      rev.slots = std::span<const format::XmlSlot>(slots.data(), r->slot_count);
-      if (outs.size() == 1) {
-        // One output (the common case): written straight into its buffer.
-        OutputState& o = outs[0];
-        if (!o.page_open) {
-          writer.OpenPage(page, &o.buf);
-          o.page_open = true;
-        }
-        writer.WriteRevision(rev, &o.buf);
-        if (o.buf.size() >= kFlushBytes) DW_RETURN_IF_ERROR(o.Flush());
-        continue;
-      }
-      item_xml.clear();
-      writer.WriteRevision(rev, &item_xml);
-
-      for (auto& o : outs) {
-        if (!o.page_ok || (o.filters.latest && r->rev_id != r->page_latest)) continue;
-        if (!o.page_open) {
-          if (!page_xml_ready) {
-            page_xml.clear();
-            writer.OpenPage(page, &page_xml);
-            page_xml_ready = true;
-          }
-          o.buf.append(page_xml);
-          o.page_open = true;
-        }
-        o.buf.append(item_xml);
-        if (o.buf.size() >= kFlushBytes) DW_RETURN_IF_ERROR(o.Flush());
-      }
+    // One output, no multistream units, no configured external store, and
+    // several connections: the batches are formatted on the reading threads.
+    if (outs.size() == 1 && !outs[0].index && outs[0].out->pages_per_unit == 0 &&
+        options.external_store == nullptr && options.read_ahead && reader->connections() > 1) {
+      DW_RETURN_IF_ERROR(
+          WritePagesParallel(*reader, site, options, wopt, conn.spec(), outs[0], observer, stats));
+    } else {
+      DW_RETURN_IF_ERROR(WritePages(*reader, site, options, store, writer, outs, observer, stats));
     }
-    if (current_page >= 0) DW_RETURN_IF_ERROR(close_page());
   }
 
   for (auto& o : outs) {

@@ -80,6 +80,10 @@ struct ExportOptions {
   // SQLite: read the database on a worker thread, ahead of the formatting
   // (mw::RevisionQuery::read_ahead). Same output either way.
   bool read_ahead = true;
+  // SQLite with read_ahead: connections reading batches at once, each on its
+  // own thread (mw::RevisionQuery::read_connections; 1 where the snapshot
+  // cannot be shared, e.g. WAL mode). Same output whatever the number.
+  int read_connections = 1;
 };
 
 // A revision (or log item) that could not be written as it should.

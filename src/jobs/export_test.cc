@@ -88,15 +88,19 @@ INSERT INTO slot_roles VALUES (1, 'main');
   }
 
   // One export of the fixture's wiki into memory (batches of 2 pages).
-  std::string ExportToString(History h, bool stub, bool read_ahead, ExportStats* stats) {
+  std::string ExportToString(History h, bool stub, bool read_ahead, ExportStats* stats,
+                             int read_connections = 1,
+                             const std::vector<std::string>& filters = {}) {
     MemorySink sink;
     std::vector<ExportOutput> outs(1);
     outs[0].sink = &sink;
+    outs[0].filters = filters;
     ExportOptions opt;
     opt.history = h;
     opt.stub = stub;
     opt.batch_size = 2;
     opt.read_ahead = read_ahead;
+    opt.read_connections = read_connections;
     Status st = Export(*conn_, site_, opt, outs, nullptr, stats);
     EXPECT_TRUE(st.ok()) << st.ToString();
     return sink.data;
@@ -143,6 +147,92 @@ TEST_F(ExportTest, ReadAheadOnAndOffWriteTheSameBytes) {
       EXPECT_EQ(Count(out[0], "<revision>"), h == History::kFull ? 10 : 5);
       EXPECT_TRUE(out[0] == out[1]) << "stub " << stub;
     }
+  }
+}
+
+// Several connections, batches formatted on their threads: the same bytes,
+// and the same problems in the same order, as one connection.
+TEST_F(ExportTest, ParallelFormattingWritesTheSameBytesAndProblems) {
+  ASSERT_TRUE(conn_
+                  ->Exec("CREATE INDEX rev_page_timestamp ON revision (rev_page, rev_timestamp);"
+                         "DELETE FROM text WHERE old_id IN (11, 30, 50);"
+                         "UPDATE content SET content_model = 9 WHERE content_id = 41;"
+                         "UPDATE text SET old_text = 'a <b> &amp; &c' WHERE old_id = 21;")
+                  .ok());
+  const std::vector<std::vector<std::string>> filter_sets = {
+      {}, {"latest"}, {"latest", "notalk", "namespace:!NS_USER"}};
+  for (History h : {History::kFull, History::kCurrent}) {
+    for (bool stub : {false, true}) {
+      for (const auto& filters : filter_sets) {
+        SCOPED_TRACE("history " + std::to_string(static_cast<int>(h)) + " stub " +
+                     std::to_string(stub) + " filters " + std::to_string(filters.size()));
+        ExportStats one;
+        const std::string expect = ExportToString(h, stub, true, &one, 1, filters);
+        ASSERT_GT(Count(expect, "<page>"), 0);
+        for (int n : {2, 3}) {
+          ExportStats many;
+          EXPECT_TRUE(ExportToString(h, stub, true, &many, n, filters) == expect) << n;
+          EXPECT_EQ(many.pages, one.pages);
+          EXPECT_EQ(many.revisions, one.revisions);
+          EXPECT_EQ(many.text_bytes, one.text_bytes);
+          ASSERT_EQ(many.problems.size(), one.problems.size());
+          for (size_t i = 0; i < one.problems.size(); ++i) {
+            EXPECT_EQ(many.problems[i].rev_id, one.problems[i].rev_id);
+            EXPECT_EQ(many.problems[i].reason, one.problems[i].reason);
+          }
+        }
+        if (h == History::kFull && !stub && filters.empty()) {
+          EXPECT_EQ(one.problems.size(), 4u);  // 3 missing text rows, 1 unknown model
+        }
+      }
+    }
+  }
+}
+
+// A sink that fails after some bytes: the formatting threads are stopped and
+// joined, and the sink's error is returned.
+TEST_F(ExportTest, ParallelFormattingStopsOnASinkError) {
+  class FailingSink final : public Sink {
+   public:
+    explicit FailingSink(size_t limit) : limit_(limit) {}
+    Status Append(std::string_view d) override {
+      if (bytes_ + d.size() > limit_) return Status::IOError("disk full (test)");
+      bytes_ += d.size();
+      return Status::OK();
+    }
+    Status EndUnit(OffsetCallback) override { return Status::OK(); }
+    Status Close() override { return Status::OK(); }
+    uint64_t BytesIn() const override { return bytes_; }
+
+   private:
+    size_t limit_, bytes_ = 0;
+  };
+  // Enough pages for many batches, so threads are busy when the sink fails.
+  ASSERT_TRUE(conn_->Exec("BEGIN").ok());
+  for (int p = 6; p <= 200; ++p) {
+    const std::string r = std::to_string(p * 10), ps = std::to_string(p);
+    ASSERT_TRUE(conn_
+                    ->Exec("INSERT INTO revision VALUES (" + r + ", " + ps +
+                           ", 1, 1, '20200101000000', 0, 0, 1, 0, 's');"
+                           "INSERT INTO slots VALUES (" +
+                           r + ", 1, " + r + ", " + r + ");" + "INSERT INTO content VALUES (" + r +
+                           ", 1, 's', 1, 'tt:" + r + "');" + "INSERT INTO text VALUES (" + r +
+                           ", '" + std::string(3000, 'y') +
+                           "', 'utf-8');"
+                           "INSERT INTO page VALUES (" +
+                           ps + ", 0, 'Q" + ps + "', 0, " + r + ")")
+                    .ok());
+  }
+  ASSERT_TRUE(conn_->Exec("COMMIT").ok());
+  for (size_t limit : {size_t{0}, size_t{5000}, size_t{200000}}) {
+    FailingSink sink(limit);
+    std::vector<ExportOutput> outs(1);
+    outs[0].sink = &sink;
+    ExportOptions opt;
+    opt.batch_size = 3;
+    opt.read_connections = 2;
+    Status st = Export(*conn_, site_, opt, outs, nullptr, nullptr);
+    EXPECT_TRUE(st.IsIOError()) << limit << ": " << st.ToString();
   }
 }
 
