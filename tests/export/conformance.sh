@@ -41,6 +41,11 @@ check a2.xml pages-articles.2pass.xml
 "${X[@]}" --logs --output=file:logs.xml;                    check logs.xml pages-logging.xml
 # stdout, and the same through several small batches (keyset pagination).
 "${X[@]}" --full --batch-size 7 >stdout.xml;                check stdout.xml pages-meta-history.xml
+# One connection, and three reading and formatting at once (whatever the cores).
+"${X[@]}" --full --read-threads 1 --output=file:rt1.xml;    check rt1.xml pages-meta-history.xml
+"${X[@]}" --full --read-threads 3 --output=file:rt3.xml;    check rt3.xml pages-meta-history.xml
+"${X[@]}" --current --read-threads 3 --output=file:rt3a.xml --filter=notalk --filter=namespace:!NS_USER
+check rt3a.xml pages-articles.xml
 # Compressed outputs (one pass, four outputs) and a device.
 "${X[@]}" --full --output=gzip:full.xml.gz --output=bzip2:full.xml.bz2 --output=zstd:full.xml.zst \
   --output=file:/dev/null
