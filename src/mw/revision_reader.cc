@@ -47,6 +47,13 @@ enum Col : size_t {  // the metadata columns, then (with text) the text row's
 
 void Assign(std::string* s, std::string_view v) { s->assign(v.data(), v.size()); }
 
+int64_t TextBytes(const RevisionData& rev) {
+  int64_t n = 0;
+  for (size_t i = 0; i < rev.slot_count; ++i)
+    n += static_cast<int64_t>(rev.slots[i].text_raw.size());
+  return n;
+}
+
 }  // namespace
 
 const std::string* RevisionReader::NameTable::Find(int64_t id) const {
@@ -286,6 +293,9 @@ Status RevisionReader::BatchRange(Shard& s, size_t w, size_t k, int64_t* lo, int
   Plan& p = *plan_;
   std::lock_guard<std::mutex> l(p.mu);
   p.active[w] = k;
+  p.revs_read += s.revs_read;
+  p.text_bytes_read += s.text_bytes_read;
+  s.revs_read = s.text_bytes_read = 0;
   const size_t keep = *std::min_element(p.active.begin(), p.active.end());
   while (p.base < keep && p.lo.size() > 1) {
     p.lo.pop_front();
@@ -488,6 +498,8 @@ Status RevisionReader::ReadInBatch(Shard& s, RevisionData* out, bool* done) {
     FillFromRow(row, /*new_revision=*/false, q_.load_text, &rev);
   }
   SortSlots(&rev);
+  ++s.revs_read;
+  s.text_bytes_read += TextBytes(rev);
   return Status::OK();
 }
 
@@ -552,13 +564,6 @@ double ThreadCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-int64_t TextBytes(const RevisionData& rev) {
-  int64_t n = 0;
-  for (size_t i = 0; i < rev.slot_count; ++i)
-    n += static_cast<int64_t>(rev.slots[i].text_raw.size());
-  return n;
 }
 
 // Before a chunk is reused: strings keep their capacity (no malloc per text in

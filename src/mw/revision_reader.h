@@ -209,6 +209,7 @@ class RevisionReader {
     bool have_pending_row = false;  // cursor is positioned on the next revision's first row
     bool in_batch = false;          // sequential reads: batch next_batch is open
     size_t next_batch = 0;
+    int64_t revs_read = 0, text_bytes_read = 0;  // since the plan last counted them
   };
   struct Plan;  // the batch bounds (revision_reader.cc)
   // Bounds of batch k ([*lo, *hi)); !*exists past the last. Shard w asks.
