@@ -164,6 +164,10 @@ for be in "${BACKENDS[@]}"; do
       "$(printf '%.1f' "$(echo "($CPU + $SRV) / (${!c} + ${!s} + 0.001)" | bc -l)")x client+server CPU"
   done
   if [[ $be == sqlite ]]; then
+    # For comparison: the same on one connection (the read-ahead thread only).
+    measure sqlite "dumpworks export --full, 1 conn" "$T/dw.xml" "${X[@]}" --full --read-threads 1 \
+      --output "file:$T/dw.xml"
+    rm -f "$T/dw.xml"
     # The floor: the cheaper of SQLite's defaults (a 2 MiB page cache, no memory
     # map: dumpworks' read-only connections, src/db/sqlite.cc) and a 16 MiB
     # cache with 128 MiB mapped.
