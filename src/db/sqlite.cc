@@ -83,15 +83,27 @@ class SqliteRow final : public Row {
   sqlite3_stmt* stmt_;
 };
 
+// A prepared statement kept by its connection for the next Query() of the
+// same SQL (a batch query is then prepared once, not once per batch).
+struct CachedStatement {
+  std::string sql;
+  sqlite3_stmt* stmt = nullptr;
+  bool in_use = false;  // a cursor has it
+  uint64_t last_used = 0;
+};
+
 class SqliteCursor final : public Cursor {
  public:
-  SqliteCursor(const DbSpec& spec, sqlite3* db, sqlite3_stmt* stmt, bool owns)
-      : spec_(spec), db_(db), stmt_(stmt), owns_(owns), row_(stmt) {}
+  // Owns `stmt` (finalized at the end) unless `cached` (reset and given back).
+  SqliteCursor(const DbSpec& spec, sqlite3* db, sqlite3_stmt* stmt, CachedStatement* cached)
+      : spec_(spec), db_(db), stmt_(stmt), cached_(cached), row_(stmt) {}
   ~SqliteCursor() override {
-    if (owns_) {
+    if (cached_ == nullptr) {
       sqlite3_finalize(stmt_);
     } else {
       sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+      cached_->in_use = false;
     }
   }
   Result<bool> Next() override {
@@ -114,7 +126,7 @@ class SqliteCursor final : public Cursor {
   const DbSpec& spec_;
   sqlite3* db_;
   sqlite3_stmt* stmt_;
-  bool owns_;
+  CachedStatement* cached_;
   bool done_ = false;
   SqliteRow row_;
 };
@@ -144,7 +156,10 @@ class SqliteStatement final : public Statement {
 class SqliteConnection final : public Connection {
  public:
   SqliteConnection(DbSpec spec, sqlite3* db) : spec_(std::move(spec)), db_(db) {}
-  ~SqliteConnection() override { sqlite3_close_v2(db_); }
+  ~SqliteConnection() override {
+    for (auto& c : cache_) sqlite3_finalize(c->stmt);
+    sqlite3_close_v2(db_);
+  }
 
   Backend backend() const override { return Backend::kSqlite; }
   const DbSpec& spec() const override { return spec_; }
@@ -162,17 +177,27 @@ class SqliteConnection final : public Connection {
 
   Result<std::unique_ptr<Cursor>> Query(std::string_view sql,
                                         std::span<const Value> params) override {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
-        SQLITE_OK) {
-      return SqliteError(spec_, db_, "");
+    CachedStatement* cached = Cached(sql);
+    sqlite3_stmt* stmt = cached != nullptr ? cached->stmt : nullptr;
+    if (stmt == nullptr) {
+      if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                             SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+        if (cached != nullptr) cached->in_use = false;
+        return SqliteError(spec_, db_, "");
+      }
+      if (cached != nullptr) cached->stmt = stmt;
     }
     Status st = BindAll(spec_, db_, stmt, params);
     if (!st.ok()) {
-      sqlite3_finalize(stmt);
+      if (cached != nullptr) {
+        sqlite3_clear_bindings(stmt);
+        cached->in_use = false;
+      } else {
+        sqlite3_finalize(stmt);
+      }
       return st;
     }
-    return std::unique_ptr<Cursor>(new SqliteCursor(spec_, db_, stmt, /*owns=*/true));
+    return std::unique_ptr<Cursor>(new SqliteCursor(spec_, db_, stmt, cached));
   }
 
   Result<std::unique_ptr<Statement>> Prepare(std::string_view sql) override {
@@ -214,8 +239,41 @@ class SqliteConnection final : public Connection {
   std::string ServerVersion() override { return std::string("SQLite ") + sqlite3_libversion(); }
 
  private:
+  static constexpr size_t kMaxCached = 16;
+
+  // The cache entry for `sql`, marked in use: its statement, or (stmt null)
+  // a free slot to prepare it into. Null when every slot is in use: the
+  // caller prepares a statement of its own.
+  CachedStatement* Cached(std::string_view sql) {
+    ++uses_;
+    CachedStatement* victim = nullptr;
+    for (auto& c : cache_) {
+      if (c->in_use) continue;
+      if (c->sql == sql) {
+        c->in_use = true;
+        c->last_used = uses_;
+        return c.get();
+      }
+      if (victim == nullptr || c->last_used < victim->last_used) victim = c.get();
+    }
+    if (cache_.size() < kMaxCached) {
+      cache_.push_back(std::make_unique<CachedStatement>());
+      victim = cache_.back().get();
+    } else if (victim == nullptr) {
+      return nullptr;
+    }
+    sqlite3_finalize(victim->stmt);
+    victim->stmt = nullptr;
+    victim->sql.assign(sql.data(), sql.size());
+    victim->in_use = true;
+    victim->last_used = uses_;
+    return victim;
+  }
+
   DbSpec spec_;
   sqlite3* db_;
+  std::vector<std::unique_ptr<CachedStatement>> cache_;  // stable addresses: cursors point in
+  uint64_t uses_ = 0;
 };
 
 }  // namespace

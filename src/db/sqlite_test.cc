@@ -104,5 +104,62 @@ TEST(SqliteOpenTest, MissingFileReadOnlyNamesIt) {
   EXPECT_NE(c.status().message().find("sqlite:/nonexistent-dir/x.sqlite"), std::string::npos);
 }
 
+// Query() keeps prepared statements for the next query of the same SQL:
+// results, bindings and errors are as with a fresh statement each time.
+TEST_F(SqliteTest, RepeatedQueriesReuseTheirStatements) {
+  ASSERT_TRUE(conn_
+                  ->Exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT);"
+                         "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+                  .ok());
+  auto count_from = [&](int64_t k) {
+    Value v = k;
+    auto cur = conn_->Query("SELECT COUNT(*) FROM t WHERE k >= ?", std::span<const Value>(&v, 1));
+    EXPECT_TRUE(cur.ok());
+    EXPECT_TRUE(*(*cur)->Next());
+    return (*cur)->row().Int(0);
+  };
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(count_from(1), 3);
+    EXPECT_EQ(count_from(3), 1);
+  }
+  // A cursor left half read: the next query of the same SQL starts afresh.
+  {
+    auto a = conn_->Query("SELECT v FROM t ORDER BY k");
+    ASSERT_TRUE(a.ok());
+    ASSERT_TRUE(*(*a)->Next());
+    EXPECT_EQ((*a)->row().Bytes(0), "a");
+  }
+  {
+    auto b = conn_->Query("SELECT v FROM t ORDER BY k");
+    ASSERT_TRUE(b.ok());
+    ASSERT_TRUE(*(*b)->Next());
+    EXPECT_EQ((*b)->row().Bytes(0), "a");
+    // The same SQL while that cursor is open: a statement of its own.
+    auto c = conn_->Query("SELECT v FROM t ORDER BY k");
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(*(*c)->Next());
+    EXPECT_EQ((*c)->row().Bytes(0), "a");
+    ASSERT_TRUE(*(*b)->Next());
+    EXPECT_EQ((*b)->row().Bytes(0), "b");
+  }
+  // More distinct queries than the cache holds.
+  for (int i = 0; i < 40; ++i) {
+    auto cur = conn_->Query("SELECT " + std::to_string(i) + " + COUNT(*) FROM t");
+    ASSERT_TRUE(cur.ok());
+    ASSERT_TRUE(*(*cur)->Next());
+    EXPECT_EQ((*cur)->row().Int(0), i + 3);
+  }
+  EXPECT_EQ(count_from(2), 2);
+  // A bad binding, then the same SQL bound right; a bad query is an error each time.
+  Value two[] = {int64_t{1}, int64_t{2}};
+  EXPECT_FALSE(conn_->Query("SELECT COUNT(*) FROM t WHERE k >= ?", two).ok());
+  EXPECT_EQ(count_from(1), 3);
+  EXPECT_FALSE(conn_->Query("SELECT nope FROM t").ok());
+  EXPECT_FALSE(conn_->Query("SELECT nope FROM t").ok());
+  // Kept statements do not lock the table.
+  ASSERT_TRUE(conn_->Exec("DROP TABLE t").ok());
+  EXPECT_FALSE(conn_->Query("SELECT COUNT(*) FROM t WHERE k >= ?", two).ok());
+}
+
 }  // namespace
 }  // namespace dw::db
