@@ -230,7 +230,8 @@ struct RevisionReader::Plan {
   std::deque<int64_t> lo;
   size_t base = 0;
   std::vector<size_t> active;  // per shard: the batch it asked for last
-  bool by_revisions = false;   // --full on several connections: batches by text size
+  bool sized = false;          // several connections: batches by text size (see the header)
+  bool by_revisions = false;   // ... counted in revisions (--full), not pages (--current)
   int64_t revs_read = 0, text_bytes_read = 0;  // finished batches (size estimate)
 };
 
@@ -255,6 +256,7 @@ Status RevisionReader::InitConnections() {
     }
     if (shareable) n = static_cast<size_t>(q_.read_connections);
   }
+  plan_->sized = n > 1;
   plan_->by_revisions = n > 1 && !q_.current;
   plan_->active.assign(n, 0);
   shards_.resize(n);
@@ -303,7 +305,7 @@ Status RevisionReader::BatchRange(Shard& s, size_t w, size_t k, int64_t* lo, int
   }
   while (p.base + p.lo.size() < k + 2 && p.lo.back() <= max_page_id_) {
     int64_t count = q_.batch_pages;
-    if (p.by_revisions) {
+    if (p.sized) {
       // About batch_text_bytes of text, by the average so far.
       int64_t est = 256;
       if (p.revs_read > 0 && p.text_bytes_read > 0) {

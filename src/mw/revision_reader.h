@@ -50,9 +50,9 @@
 // batches from the queues in turn, so revisions come in the same order as
 // with one connection and an error still comes after every revision before
 // it. The batch bounds are planned once, in order, under a mutex, by whichever
-// worker needs them next. With several connections a --full batch holds about
+// worker needs them next. With several connections a batch holds about
 // batch_text_bytes of text (estimated from the batches read so far; at most
-// batch_pages revisions, at least one page): a worker can only read ahead by
+// batch_pages revisions (--current: pages), at least one page): a worker can only read ahead by
 // its queue, so batches bigger than that would leave it waiting. The extra
 // connections begin their read transactions in Open(), while the caller's
 // holds the database's SHARED lock: in rollback-journal mode no writer can
