@@ -1,19 +1,20 @@
 // OrderedQueues: several producer threads hand work to one consumer, which
 // takes it in a fixed order, like pigz's ordered output.
 //
-// The work is cut into numbered batches; with N producers, producer w does
-// batches w, w + N, w + 2N ... and puts each batch's items, in order, in its
-// own queue, the last one marked as ending the batch. The consumer takes batch
-// 0 from queue 0, batch 1 from queue 1, ... so items come out in batch order
-// whatever the producers' speeds.
+// The work is cut into numbered batches. A producer takes the next batch
+// (ClaimBatch: 0, 1, 2 ... to whoever asks first, so a faster producer does
+// more of them) and puts its items, in order, in its own queue, the last one
+// marked as ending the batch. The consumer takes each batch from the queue of
+// the producer that claimed it, batch after batch, so items come out in batch
+// order whatever the producers' speeds.
 //
 // Each queue is bounded: at most max_items items and max_bytes bytes (as the
 // producer counts them), but always at least one item, so a single huge item
 // still passes. Memory: N queues + the items being filled and consumed.
 //
-// A sleeping thread is woken in batches, not per item: the consumer once its
-// queue holds half of max_items (or an item that ends a batch, or the
-// producer waits for room), a producer once its queue is down to half.
+// A sleeping thread is woken in batches, not per item: the consumer once the
+// queue it waits on holds half of max_items (or an item that ends a batch, or
+// its producer waits for room), a producer once its queue is down to half.
 //
 // Items are reused: the consumer gives each item back (Recycle) and the
 // producers take them again (NewItem), so their buffers keep their capacity.
@@ -46,6 +47,20 @@ class OrderedQueues {
         wake_at_(max_items_ / 2) {}
 
   size_t producers() const { return queues_.size(); }
+
+  // Producer w takes the next batch; returns its number.
+  size_t ClaimBatch(size_t w) {
+    bool wake = false;
+    size_t k = 0;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      k = claimed_++;
+      owners_.push_back(w);
+      wake = consumer_waiting_ == kUnclaimed;
+    }
+    if (wake) ready_cv_.notify_one();
+    return k;
+  }
 
   // A free item (reused, or a new one).
   std::unique_ptr<Item> NewItem() {
@@ -91,30 +106,42 @@ class OrderedQueues {
   // The consumer: the next item in batch order. Waits for it. (Never returns
   // null: the items themselves say when the work has ended.)
   std::unique_ptr<Item> Pop() {
-    const size_t w = batch_ % queues_.size();
-    Queue& q = queues_[w];
+    Queue* q = nullptr;
     Entry e;
     bool wake = false;
     {
       std::unique_lock<std::mutex> l(mu_);
-      auto enough = [&] {
-        return !q.ready.empty() &&
-               (q.ready.size() >= wake_at_ || q.ready.back().ends_batch || q.producer_waiting);
-      };
-      if (q.ready.empty()) {
+      bool waited = false;
+      Clock::time_point t0;
+      while (true) {
+        // The queue of the producer that claimed the batch (none yet: wait).
+        const bool claimed = batch_ < claimed_;
+        const size_t w = claimed ? owners_.front() : kUnclaimed;
+        q = claimed ? &queues_[w] : nullptr;
+        if (q != nullptr && !q->ready.empty() &&
+            (!waited || q->ready.size() >= wake_at_ || q->ready.back().ends_batch ||
+             q->producer_waiting)) {
+          break;
+        }
+        if (!waited) t0 = Clock::now();
+        waited = true;
         consumer_waiting_ = w;
-        const auto t0 = Clock::now();
-        ready_cv_.wait(l, enough);
+        ready_cv_.wait(l);
+      }
+      if (waited) {
         consumer_waited_ += Clock::now() - t0;
         consumer_waiting_ = kNobody;
       }
-      e = std::move(q.ready.front());
-      q.ready.pop_front();
-      q.bytes -= e.bytes;
-      wake = q.producer_waiting && q.ready.size() <= wake_at_;
+      e = std::move(q->ready.front());
+      q->ready.pop_front();
+      q->bytes -= e.bytes;
+      wake = q->producer_waiting && q->ready.size() <= wake_at_;
+      if (e.ends_batch) {
+        ++batch_;
+        owners_.pop_front();
+      }
     }
-    if (wake) q.room_cv.notify_one();
-    if (e.ends_batch) ++batch_;
+    if (wake) q->room_cv.notify_one();
     return std::move(e.item);
   }
 
@@ -155,6 +182,7 @@ class OrderedQueues {
     std::condition_variable room_cv;  // room in the queue, or stop
   };
   static constexpr size_t kNobody = static_cast<size_t>(-1);
+  static constexpr size_t kUnclaimed = static_cast<size_t>(-2);  // waits for a claim
 
   std::mutex mu_;
   std::condition_variable ready_cv_;
@@ -165,7 +193,9 @@ class OrderedQueues {
   std::vector<std::unique_ptr<Item>> free_;  // guarded by mu_
   bool stop_ = false;                        // guarded by mu_
   size_t consumer_waiting_ = kNobody;        // guarded by mu_: the queue Pop() waits on
-  size_t batch_ = 0;                         // consumer thread
+  size_t claimed_ = 0;                       // guarded by mu_: batches claimed
+  std::deque<size_t> owners_;                // guarded by mu_: who claimed batch_, batch_ + 1 ...
+  size_t batch_ = 0;                         // guarded by mu_: the batch Pop() takes
   Clock::duration consumer_waited_{};        // consumer thread
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -18,9 +19,11 @@ struct Item {
 // Batch k has (k * 7) % 5 items (some none: then one empty item ends it).
 int ItemsIn(int k) { return (k * 7) % 5; }
 
-// Producer w of n: batches w, w + n, ... below `batches`, then a `last` item.
-void Produce(OrderedQueues<Item>* q, size_t w, size_t n, int batches) {
-  for (int k = static_cast<int>(w);; k += static_cast<int>(n)) {
+// Producer w: the batches it claims below `batches`, then a `last` item;
+// `slow` producers sleep a little per item, so the others claim more.
+void Produce(OrderedQueues<Item>* q, size_t w, int batches, bool slow) {
+  while (true) {
+    const int k = static_cast<int>(q->ClaimBatch(w));
     if (k >= batches) {
       auto item = q->NewItem();
       *item = Item{k, 0, true};
@@ -29,6 +32,7 @@ void Produce(OrderedQueues<Item>* q, size_t w, size_t n, int batches) {
     }
     const int items = ItemsIn(k);
     for (int i = 0; i < std::max(items, 1); ++i) {
+      if (slow) std::this_thread::sleep_for(std::chrono::microseconds(50));
       auto item = q->NewItem();
       *item = Item{k, i, false};
       if (!q->Push(w, std::move(item), 10, i + 1 >= items)) return;
@@ -43,7 +47,7 @@ TEST(OrderedQueuesTest, ConsumerSeesBatchesInOrderWhateverTheProducers) {
       const int batches = 200;
       OrderedQueues<Item> q(n, max_items, 25);  // 25 bytes: at most 2 items of 10 per queue
       std::vector<std::thread> threads;
-      for (size_t w = 0; w < n; ++w) threads.emplace_back(Produce, &q, w, n, batches);
+      for (size_t w = 0; w < n; ++w) threads.emplace_back(Produce, &q, w, batches, w == 0);
       int expect_batch = 0, expect_index = 0;
       while (true) {
         auto item = q.Pop();
@@ -71,6 +75,7 @@ TEST(OrderedQueuesTest, ConsumerSeesBatchesInOrderWhateverTheProducers) {
 
 TEST(OrderedQueuesTest, OneHugeItemPassesTheByteBound) {
   OrderedQueues<Item> q(1, 4, 100);
+  EXPECT_EQ(q.ClaimBatch(0), 0u);
   auto item = q.NewItem();
   item->batch = 0;
   ASSERT_TRUE(q.Push(0, std::move(item), 1 << 30, true));  // alone in its queue: admitted
@@ -84,6 +89,7 @@ TEST(OrderedQueuesTest, StopReleasesWaitingProducers) {
   std::vector<std::thread> threads;
   for (size_t w = 0; w < 2; ++w) {
     threads.emplace_back([&, w] {
+      q.ClaimBatch(w);
       for (int i = 0;; ++i) {  // never ends a batch: fills its queue, then waits
         auto item = q.NewItem();
         if (!q.Push(w, std::move(item), 1, false)) {
@@ -93,7 +99,8 @@ TEST(OrderedQueuesTest, StopReleasesWaitingProducers) {
       }
     });
   }
-  // The consumer takes a few items of batch 0 (queue 0) only.
+  // The consumer takes a few items of batch 0 only (its producer then waits
+  // for room again; the other one claimed nothing and waits too).
   for (int i = 0; i < 5; ++i) q.Recycle(q.Pop());
   q.Stop();
   for (auto& t : threads) t.join();  // must not hang

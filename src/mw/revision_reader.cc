@@ -589,8 +589,8 @@ void TrimChunk(std::vector<RevisionData>* revs, int64_t keep_bytes) {
 
 void RevisionReader::ReadChunks(size_t w) {
   Pipeline& p = *pipe_;
-  const size_t n = shards_.size();
-  for (size_t k = w;; k += n) {
+  while (true) {
+    const size_t k = p.queues.ClaimBatch(w);
     bool exists = false;
     Status st = StartBatch(w, k, &exists);
     while (true) {

@@ -45,15 +45,17 @@
 // worker (checked per revision) and joins it.
 //
 // Several connections (RevisionQuery::read_connections > 1, SQLite with
-// read_ahead): worker w reads batches w, w + n, w + 2n ... on its own
-// connection, into its own queue (bounded as above), and Next() takes the
-// batches from the queues in turn, so revisions come in the same order as
-// with one connection and an error still comes after every revision before
-// it. The batch bounds are planned once, in order, under a mutex, by whichever
-// worker needs them next. With several connections a batch holds about
+// read_ahead): each worker takes the next batch when it has finished one and
+// reads it on its own connection into its own queue (bounded as above);
+// Next() takes each batch from the queue of the worker that read it
+// (base/ordered_queues.h), so revisions come in the same order as with one
+// connection and an error still comes after every revision before it. The
+// batch bounds are planned once, in order, under a mutex, by whichever worker
+// needs them next. With several connections a batch holds about
 // batch_text_bytes of text (estimated from the batches read so far; at most
-// batch_pages revisions (--current: pages), at least one page): a worker can only read ahead by
-// its queue, so batches bigger than that would leave it waiting. The extra
+// batch_pages revisions (--current: pages), at least one page): a worker can
+// only read ahead by its queue, so batches bigger than that would leave it
+// waiting. The extra
 // connections begin their read transactions in Open(), while the caller's
 // holds the database's SHARED lock: in rollback-journal mode no writer can
 // commit in between, so every connection reads the caller's snapshot. In WAL
