@@ -24,6 +24,9 @@
 // consumer side (Pop, Recycle) is one thread.
 #pragma once
 
+#include <fmt/format.h>
+#include <time.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -31,6 +34,8 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace dw {
@@ -161,12 +166,26 @@ class OrderedQueues {
     for (Queue& q : queues_) q.room_cv.notify_all();
   }
 
-  // For tuning: how long producer w waited for room, and the consumer for items.
-  Clock::duration producer_waited(size_t w) {
+  // For tuning. Producer w's thread calls ProducerDone(w) as it ends (its CPU
+  // time is taken then); Report() then says, per producer, its CPU time and
+  // how long it waited for room, and how long the consumer waited for items:
+  // "reader 0: 0.41 s CPU, waited 0.10 s for room; ...; the consumer waited
+  // 0.35 s". (Call Report() from the consumer thread, after the producers ended.)
+  void ProducerDone(size_t w) {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     std::lock_guard<std::mutex> l(mu_);
-    return queues_[w].waited;
+    queues_[w].cpu_seconds = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
   }
-  Clock::duration consumer_waited() const { return consumer_waited_; }  // consumer thread
+  std::string Report(std::string_view producer, std::string_view consumer) {
+    std::lock_guard<std::mutex> l(mu_);
+    std::string line;
+    for (size_t w = 0; w < queues_.size(); ++w) {
+      line += fmt::format("{}{} {}: {:.2f} s CPU, waited {:.2f} s for room", w ? "; " : "",
+                          producer, w, queues_[w].cpu_seconds, Seconds(queues_[w].waited));
+    }
+    return line + fmt::format("; {} waited {:.2f} s", consumer, Seconds(consumer_waited_));
+  }
 
  private:
   struct Entry {
@@ -179,8 +198,10 @@ class OrderedQueues {
     int64_t bytes = 0;                // guarded by mu_
     bool producer_waiting = false;    // guarded by mu_
     Clock::duration waited{};         // guarded by mu_
+    double cpu_seconds = 0;           // guarded by mu_ (ProducerDone)
     std::condition_variable room_cv;  // room in the queue, or stop
   };
+  static double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
   static constexpr size_t kNobody = static_cast<size_t>(-1);
   static constexpr size_t kUnclaimed = static_cast<size_t>(-2);  // waits for a claim
 
@@ -196,7 +217,7 @@ class OrderedQueues {
   size_t claimed_ = 0;                       // guarded by mu_: batches claimed
   std::deque<size_t> owners_;                // guarded by mu_: who claimed batch_, batch_ + 1 ...
   size_t batch_ = 0;                         // guarded by mu_: the batch Pop() takes
-  Clock::duration consumer_waited_{};        // consumer thread
+  Clock::duration consumer_waited_{};        // guarded by mu_
 };
 
 }  // namespace dw

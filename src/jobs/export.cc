@@ -1,11 +1,8 @@
 #include "jobs/export.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <atomic>
 #include <charconv>
-#include <chrono>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -327,17 +324,14 @@ class ParallelFormatter {
         filters_(filters),
         wiki_(wiki),
         queues_(reader.connections(), QueueBytes(reader.connections()) / (kFlushBytes / 2),
-                QueueBytes(reader.connections())),
-        cpu_seconds_(reader.connections()) {}
+                QueueBytes(reader.connections())) {}
   ~ParallelFormatter() { Stop(); }
 
   void Start() {
     for (size_t w = 0; w < queues_.producers(); ++w) {
       threads_.emplace_back([this, w] {
         Format(w);
-        timespec ts{};
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-        cpu_seconds_[w] = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+        queues_.ProducerDone(w);
       });
     }
   }
@@ -353,14 +347,7 @@ class ParallelFormatter {
     }
     threads_.clear();
     if (LogEnabled(LogLevel::kDebug)) {
-      std::string line;
-      for (size_t w = 0; w < queues_.producers(); ++w) {
-        line += fmt::format("{}thread {}: {:.2f} s CPU, waited {:.2f} s for room", w ? "; " : "", w,
-                            cpu_seconds_[w],
-                            std::chrono::duration<double>(queues_.producer_waited(w)).count());
-      }
-      LogDebug("export: formatting {}; the writing thread waited {:.2f} s", line,
-               std::chrono::duration<double>(queues_.consumer_waited()).count());
+      LogDebug("export: {}", queues_.Report("formatting thread", "the writing thread"));
     }
   }
 
@@ -455,7 +442,6 @@ class ParallelFormatter {
   FlagWarnings flags_;
   OrderedQueues<FormattedChunk> queues_;
   std::atomic<bool> stopping_{false};
-  std::vector<double> cpu_seconds_;  // each thread's, written when it ends (for the log)
   std::vector<std::thread> threads_;
 };
 

@@ -1,10 +1,7 @@
 #include "mw/revision_reader.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -526,12 +523,11 @@ struct RevisionReader::Pipeline {
     Status status;
   };
   Pipeline(size_t workers, size_t max_chunks, int64_t max_bytes)
-      : queues(workers, max_chunks, max_bytes), cpu_seconds(workers) {}
+      : queues(workers, max_chunks, max_bytes) {}
 
   OrderedQueues<Chunk> queues;
   std::vector<std::thread> workers;
   std::atomic<bool> stopping{false};  // read by the workers between revisions
-  std::vector<double> cpu_seconds;    // each worker's, written when it ends (for the log)
 
   std::unique_ptr<Chunk> current;  // Next()'s thread only
   size_t pos = 0;
@@ -542,16 +538,7 @@ struct RevisionReader::Pipeline {
     for (std::thread& t : workers) {
       if (t.joinable()) t.join();
     }
-    if (LogEnabled(LogLevel::kDebug)) {
-      std::string line;
-      for (size_t w = 0; w < workers.size(); ++w) {
-        line += fmt::format("{}reader {}: {:.2f} s CPU, waited {:.2f} s for room", w ? "; " : "", w,
-                            cpu_seconds[w],
-                            std::chrono::duration<double>(queues.producer_waited(w)).count());
-      }
-      LogDebug("read-ahead: {}; Next() waited {:.2f} s for rows", line,
-               std::chrono::duration<double>(queues.consumer_waited()).count());
-    }
+    if (LogEnabled(LogLevel::kDebug)) LogDebug("read-ahead: {}", queues.Report("reader", "Next()"));
   }
 };
 
@@ -561,12 +548,6 @@ void RevisionReader::PipelineDeleter::operator()(Pipeline* p) const {
 }
 
 namespace {
-
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 // Before a chunk is reused: strings keep their capacity (no malloc per text in
 // the steady state), but not beyond about twice the chunk's text bound, so a
@@ -636,7 +617,7 @@ Result<const RevisionData*> RevisionReader::NextPiped() {
     for (size_t w = 0; w < shards_.size(); ++w) {
       pipe_->workers.emplace_back([this, w] {
         ReadChunks(w);
-        pipe_->cpu_seconds[w] = ThreadCpuSeconds();
+        pipe_->queues.ProducerDone(w);
       });
     }
   }
