@@ -158,6 +158,21 @@ BEGIN;
     return out;
   }
 
+  // One query read three ways: without read-ahead, with it, and with tiny chunks.
+  struct ThreeReads {
+    std::string off, on, tiny;
+    int64_t n_off = 0, n_on = 0, n_tiny = 0;
+  };
+  ThreeReads ReadThreeWays(RevisionQuery q) {
+    ThreeReads t;
+    q.read_ahead = false;
+    t.off = ReadAll(q, &t.n_off);
+    q.read_ahead = true;
+    t.on = ReadAll(q, &t.n_on);
+    t.tiny = ReadAll(Tiny(q), &t.n_tiny);
+    return t;
+  }
+
   static RevisionQuery Tiny(RevisionQuery q) {
     q.batch_pages = 7;
     q.chunk_revisions = 3;
@@ -179,12 +194,8 @@ TEST_F(RevisionReaderTest, ReadAheadGivesTheSameRevisions) {
       RevisionQuery q;
       q.current = current;
       q.load_text = text;
-      q.read_ahead = false;
-      int64_t n_off = 0, n_on = 0, n_tiny = 0;
-      const std::string off = ReadAll(q, &n_off);
+      const auto [off, on, tiny, n_off, n_on, n_tiny] = ReadThreeWays(q);
       q.read_ahead = true;
-      const std::string on = ReadAll(q, &n_on);
-      const std::string tiny = ReadAll(Tiny(q), &n_tiny);
       EXPECT_EQ(n_off, current ? kPages : revisions_);
       EXPECT_EQ(off.find("ERROR"), std::string::npos);
       EXPECT_EQ(n_on, n_off);
@@ -289,12 +300,8 @@ TEST_F(RevisionReaderTest, ErrorMidStreamComesAfterTheEarlierRevisions) {
   ASSERT_TRUE(c.ok());
   conn_ = std::move(*c);
   RevisionQuery q;
-  q.read_ahead = false;
-  int64_t n_off = 0, n_on = 0, n_tiny = 0;
-  const std::string off = ReadAll(q, &n_off);
+  const auto [off, on, tiny, n_off, n_on, n_tiny] = ReadThreeWays(q);
   q.read_ahead = true;
-  const std::string on = ReadAll(q, &n_on);
-  const std::string tiny = ReadAll(Tiny(q), &n_tiny);
   ASSERT_NE(off.find("ERROR: "), std::string::npos) << "the corruption was not noticed";
   EXPECT_NE(off.find("malformed"), std::string::npos) << off.substr(off.find("ERROR"));
   // Every revision before the big one but the last (whose end is only known
