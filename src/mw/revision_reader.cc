@@ -251,7 +251,14 @@ Status RevisionReader::InitConnections() {
       const std::string_view mode = any ? cur->row().Bytes(0) : std::string_view("wal");
       shareable = mode != "wal" && mode != "memory";
     }
-    if (shareable) n = static_cast<size_t>(q_.read_connections);
+    if (shareable) {
+      n = static_cast<size_t>(q_.read_connections);
+    } else {
+      LogDebug(
+          "{}: read on one connection (WAL, in-memory or temporary database: other "
+          "connections could see another snapshot)",
+          conn_.spec().Describe());
+    }
   }
   plan_->sized = n > 1;
   plan_->by_revisions = n > 1 && !q_.current;
